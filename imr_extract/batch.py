@@ -1,0 +1,237 @@
+"""Run many letters: dedupe, resume, fan out to workers, stream rows to disk."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+import sys
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from . import __version__
+from .inputs import InputRef
+from .read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS, ReadError
+from .worker import Rows, error_rows, process_letter
+from .write import PartStore, finalize, write_json_atomic
+
+ENGINES = ("local", "dask")
+FORMATS = ("csv", "parquet", "duckdb")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Every knob of a run, validated once; unknown keys are an error."""
+
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    pdf_backend: str = DEFAULT_PDF_BACKEND
+    timeout: float | None = 60.0  # seconds per letter; None = no limit
+    max_bytes: int = DEFAULT_MAX_BYTES
+    part_size: int = 500  # letters per part file
+    fresh: bool = False
+    quiet: bool = False
+    engine: str = "local"
+    scheduler: str | None = None
+    formats: tuple[str, ...] = ("csv", "parquet")
+
+    def __post_init__(self):
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.pdf_backend not in PDF_BACKENDS:
+            raise ValueError(f"pdf_backend must be one of {', '.join(PDF_BACKENDS)}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
+        if self.part_size < 1:
+            raise ValueError("part_size must be at least 1")
+        bad = set(self.formats) - set(FORMATS)
+        if bad:
+            raise ValueError(f"unknown formats {sorted(bad)}; choose from {', '.join(FORMATS)}")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError("timeout must be positive (or None for no limit)")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "RunSettings":
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
+@dataclass
+class RunSummary:
+    out_dir: Path
+    counts: dict[str, int]
+    errors_by_kind: dict[str, int]
+    processed: int
+    skipped_done: int
+    duplicates: int
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.counts.get("errors", 0) else 0
+
+
+@dataclass
+class _Task:
+    ref: InputRef
+    data: bytes | None
+    digest: str | None
+    failed: Rows | None = None  # rows for an input that failed before processing
+
+
+def _prepare(refs: Iterable[InputRef], settings: RunSettings, done_paths: set[str],
+             seen: dict[str, str], stats: dict[str, int]) -> Iterator[_Task]:
+    for ref in refs:
+        if ref.display in done_paths:
+            stats["skipped_done"] += 1
+            continue
+        try:
+            data = ref.read_bytes(settings.max_bytes)
+        except ReadError as exc:
+            yield _Task(ref, None, None, error_rows(ref.display, None, exc.kind, exc.message))
+            continue
+        except OSError as exc:
+            yield _Task(ref, None, None, error_rows(ref.display, None, "unreadable_file",
+                                                    f"cannot read: {exc.strerror or exc}"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            stats["duplicates"] += 1
+            yield _Task(ref, None, digest, error_rows(ref.display, digest, "duplicate",
+                                                      f"same bytes as {seen[digest]}; processed once"))
+            continue
+        seen[digest] = ref.display
+        yield _Task(ref, data, digest)
+
+
+def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSettings(),
+        inputs_given: list[str] | None = None, progress: Callable | None = None) -> RunSummary:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.timezone.utc)
+    store = PartStore(out_dir)
+    if settings.fresh:
+        store.clear()
+    done_paths, done_hashes = store.done_inputs()
+    seen = {h: "an earlier run" for h in done_hashes}
+    stats = {"skipped_done": 0, "duplicates": 0, "processed": 0}
+    buffer: Rows = {"letters": [], "decisions": [], "evidence": [], "errors": []}
+    buffered_inputs: list[tuple[str, str | None]] = []
+    bar = _progress_bar(len(refs), settings.quiet) if progress is None else progress
+    n_errors = 0
+
+    def accept(task: _Task, rows: Rows) -> None:
+        nonlocal n_errors
+        for table, table_rows in rows.items():
+            buffer[table].extend(table_rows)
+        n_errors += len(rows["errors"])
+        buffered_inputs.append((task.ref.display, task.digest))
+        stats["processed"] += 1
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(errors=n_errors, refresh=False)
+        if len(buffered_inputs) >= settings.part_size:
+            flush()
+
+    def flush() -> None:
+        if buffered_inputs:
+            store.write(buffer, list(buffered_inputs))
+            for rows in buffer.values():
+                rows.clear()
+            buffered_inputs.clear()
+
+    tasks = _prepare(refs, settings, done_paths, seen, stats)
+    try:
+        if settings.engine == "dask":
+            from .engines import run_dask
+
+            run_dask(tasks, settings, accept)
+        else:
+            _run_local(tasks, settings, accept)
+        flush()
+    finally:
+        if bar is not None:
+            bar.close()
+    counts = finalize(store, out_dir, settings.formats)
+    if "duckdb" in settings.formats:
+        from .duck import write_duckdb
+
+        write_duckdb(out_dir)
+    errors_by_kind = _errors_by_kind(store)
+    finished = dt.datetime.now(dt.timezone.utc)
+    write_json_atomic(out_dir / "manifest.json", {
+        "tool": "imr-extract", "version": __version__,
+        "python": sys.version.split()[0], "platform": platform.platform(),
+        "inputs": inputs_given if inputs_given is not None else [r.display for r in refs],
+        "started": started.isoformat(), "finished": finished.isoformat(),
+        "seconds": round((finished - started).total_seconds(), 3),
+        "settings": {k: v for k, v in asdict(settings).items()},
+        "counts": {**counts, "inputs": len(refs), "processed_this_run": stats["processed"],
+                   "skipped_already_done": stats["skipped_done"], "duplicates_this_run": stats["duplicates"]},
+        "errors_by_kind": errors_by_kind,
+    })
+    return RunSummary(out_dir, counts, errors_by_kind, stats["processed"], stats["skipped_done"], stats["duplicates"])
+
+
+def _errors_by_kind(store: PartStore) -> dict[str, int]:
+    from collections import Counter
+
+    kinds: Counter = Counter()
+    for batch in store.iter_batches("errors"):
+        kinds.update(batch.column("error_kind").to_pylist())
+    return dict(sorted(kinds.items()))
+
+
+def _progress_bar(total: int, quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="letter", desc="letters", smoothing=0.05, dynamic_ncols=True)
+
+
+def _run_local(tasks: Iterator[_Task], settings: RunSettings, accept: Callable[[_Task, Rows], None]) -> None:
+    if settings.workers == 1 and settings.timeout is None:
+        for task in tasks:
+            accept(task, task.failed or process_letter(task.ref.display, task.data, task.digest, settings.pdf_backend))
+        return
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from pebble import ProcessExpired, ProcessPool
+
+    in_flight: dict = {}
+    limit = settings.workers * 4
+    with ProcessPool(max_workers=settings.workers) as pool:
+        def settle(done) -> None:
+            for fut in done:
+                task = in_flight.pop(fut)
+                try:
+                    rows = fut.result()
+                except FutureTimeout:
+                    rows = error_rows(task.ref.display, task.digest, "timeout",
+                                      f"gave up after {settings.timeout:g} s (--timeout); the PDF may make the "
+                                      "parser loop")
+                except ProcessExpired as exc:
+                    rows = error_rows(task.ref.display, task.digest, "worker_crashed",
+                                      f"the worker process died (exit code {exc.exitcode}) on this letter")
+                except Exception as exc:  # noqa: BLE001 - keep the batch going
+                    rows = error_rows(task.ref.display, task.digest, "internal_error",
+                                      f"unexpected {type(exc).__name__}: {exc}")
+                accept(task, rows)
+
+        for task in tasks:
+            if task.failed is not None:
+                accept(task, task.failed)
+                continue
+            fut = pool.schedule(process_letter, args=(task.ref.display, task.data, task.digest, settings.pdf_backend),
+                                timeout=settings.timeout)
+            in_flight[fut] = task
+            if len(in_flight) >= limit:
+                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                settle(done)
+        while in_flight:
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            settle(done)

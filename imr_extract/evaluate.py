@@ -1,0 +1,189 @@
+"""Per-field accuracy of a run's tables against hand-checked expected values.
+
+Expected values come as one JSON file per letter (``<stem>.json``, the shape of
+``corpus/expected``) or one file ``{"letters": {stem: {...}}}``. A key absent
+from an expected record is not scored; ``null`` means the letter states no
+value, so the output must be empty there. Values compare the way FIELDS.md
+says: text case- and punctuation-insensitively, lists as sets, numbers as numbers.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+
+LETTER_FIELDS = ("layout", "case_number", "date_assigned", "decision_date", "injury_date", "ur_date", "patient_age",
+                 "patient_sex", "reviewer_specialties", "reviewer_board_certified", "reviewer_license_states",
+                 "n_items")
+DECISION_FIELDS = ("service_text", "outcome", "quantity", "frequency_per_week_min", "frequency_per_week_max",
+                   "duration_weeks_min", "duration_weeks_max", "body_part", "guideline_source", "guideline_year",
+                   "guideline_pages")
+NUMERIC = {"patient_age", "n_items", "quantity", "frequency_per_week_min", "frequency_per_week_max",
+           "duration_weeks_min", "duration_weeks_max", "guideline_year"}
+LISTS = {"reviewer_specialties", "reviewer_license_states"}
+
+
+def _empty(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, (list, tuple)):
+        return len(v) == 0
+    return str(v).strip().lower() in ("", "nan", "none", "null", "[]", "<na>", "nat")
+
+
+def fold_text(v: Any) -> str:
+    s = str(v).replace("&", " and ").lower()
+    s = regex.sub(r"[^a-z0-9/;.\- ]+", " ", s)
+    return regex.sub(r"\s+", " ", s).strip(" .")
+
+
+def _as_list(v: Any) -> list:
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    try:
+        parsed = json.loads(v)
+        return parsed if isinstance(parsed, list) else [parsed]
+    except (TypeError, ValueError):
+        return [x for x in regex.split(r"[;|]", str(v))]
+
+
+def _pages(v: Any) -> list[str]:
+    return sorted(regex.sub(r"\s+", "", p) for p in regex.findall(r"\d+(?:\s*-\s*\d+)?", str(v)))
+
+
+def values_match(name: str, expected: Any, got: Any) -> bool:
+    if _empty(expected) or _empty(got):
+        return _empty(expected) and _empty(got)
+    if name in NUMERIC:
+        try:
+            return float(expected) == float(got)
+        except (TypeError, ValueError):
+            return False
+    if name == "reviewer_board_certified":
+        return (str(expected).lower() in ("true", "1")) == (str(got).lower() in ("true", "1"))
+    if name in LISTS:
+        return {fold_text(x) for x in _as_list(expected)} == {fold_text(x) for x in _as_list(got)}
+    if name == "guideline_pages":
+        return _pages(expected) == _pages(got)
+    if name == "service_text":
+        # a few characters of debris are tolerated, a missing or extra clause is not
+        e, g = fold_text(expected), fold_text(got)
+        return (e in g and len(g) <= 1.25 * len(e) + 5) or (g in e and len(g) >= 0.8 * len(e))
+    return fold_text(expected) == fold_text(got)
+
+
+@dataclass
+class Evaluation:
+    per_field: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    misses: list[str] = field(default_factory=list)
+    stated: int = 0
+    found: int = 0
+    invented: int = 0
+    letters: int = 0
+    letters_perfect: int = 0
+
+    def score(self, key: str, name: str, expected: Any, got: Any) -> bool:
+        ok = values_match(name, expected, got)
+        tally = self.per_field[name]
+        tally[0] += ok
+        tally[1] += 1
+        if _empty(expected):
+            self.invented += not _empty(got)
+        else:
+            self.stated += 1
+            self.found += ok
+        if not ok:
+            self.misses.append(f"{key}.{name}: expected {expected!r}, got {got!r}")
+        return ok
+
+    @property
+    def correct(self) -> int:
+        return sum(c for c, _ in self.per_field.values())
+
+    @property
+    def total(self) -> int:
+        return sum(t for _, t in self.per_field.values())
+
+    def report(self, verbose: bool = False) -> str:
+        lines = [f"{'field':32s} {'right':>7s} {'of':>5s} {'accuracy':>9s}"]
+        for name in list(LETTER_FIELDS) + list(DECISION_FIELDS):
+            if name in self.per_field:
+                c, t = self.per_field[name]
+                lines.append(f"{name:32s} {c:7d} {t:5d} {c / t:9.3f}")
+        acc = self.correct / self.total if self.total else 0.0
+        rec = self.found / self.stated if self.stated else 0.0
+        lines.append(f"overall: {self.correct}/{self.total} = {acc:.4f}; stated values found {self.found}/"
+                     f"{self.stated} = {rec:.4f}; invented {self.invented}; letters all right "
+                     f"{self.letters_perfect}/{self.letters}")
+        if verbose:
+            lines.extend("MISS " + m for m in self.misses)
+        return "\n".join(lines)
+
+
+def load_gold(path: str | Path) -> dict[str, dict]:
+    path = Path(path)
+    if path.is_dir():
+        return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.json"))}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["letters"] if "letters" in data else data
+
+
+def evaluate_records(records: dict[str, dict], gold: dict[str, dict]) -> Evaluation:
+    """``records``: stem -> letter dict with a ``decisions`` list (as LetterRecord.to_dict gives)."""
+    ev = Evaluation()
+    for stem, expected in sorted(gold.items()):
+        ev.letters += 1
+        got = records.get(stem)
+        if got is None:
+            ev.misses.append(f"{stem}: no output row")
+            for name in LETTER_FIELDS:
+                if name in expected:
+                    ev.score(stem, name, expected[name], None)
+            continue
+        ok = all([ev.score(stem, name, expected[name], got.get(name)) for name in LETTER_FIELDS if name in expected])
+        got_items = got.get("decisions", [])
+        for i, exp_item in enumerate(expected.get("decisions", [])):
+            item = got_items[i] if i < len(got_items) else {}
+            for name in DECISION_FIELDS:
+                if name in exp_item:
+                    ok = ev.score(f"{stem}.item{i + 1}", name, exp_item[name], item.get(name)) and ok
+        ev.letters_perfect += ok
+    return ev
+
+
+def records_from_output(out_dir: str | Path) -> dict[str, dict]:
+    import pandas as pd
+
+    out_dir = Path(out_dir)
+    letters = pd.read_parquet(out_dir / "letters.parquet") if (out_dir / "letters.parquet").exists() else \
+        pd.read_csv(out_dir / "letters.csv", dtype=str, keep_default_na=False)
+    decisions = pd.read_parquet(out_dir / "decisions.parquet") if (out_dir / "decisions.parquet").exists() else \
+        pd.read_csv(out_dir / "decisions.csv", dtype=str, keep_default_na=False)
+    by_letter: dict[str, list[dict]] = defaultdict(list)
+    for row in decisions.sort_values(["letter_id", "item_no"]).to_dict("records"):
+        by_letter[row["letter_id"]].append(_plain(row))
+    records = {}
+    for row in letters.to_dict("records"):
+        row = _plain(row)
+        stem = Path(str(row["source_path"]).split("!")[-1]).stem
+        row["decisions"] = by_letter.get(row["letter_id"], [])
+        records[stem] = row
+    return records
+
+
+def _plain(row: dict) -> dict:
+    out = {}
+    for k, v in row.items():
+        if hasattr(v, "tolist"):
+            v = v.tolist()
+        if hasattr(v, "isoformat"):
+            v = v.isoformat()
+        out[k] = v
+    return out

@@ -1,0 +1,104 @@
+"""What guideline the MAXIMUS reviewer cited: source, document, section, year, pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..rules import load_rules
+from .dates import DATE_PATTERN
+
+_YEAR = regex.compile(r"(?<![\d/.-])(?:19[89]\d|20[0-4]\d)(?![\d/-])")
+_PAGES = regex.compile(
+    r"""\b(?:page\(s\)|pages?|pgs?\.?|pp\.|p\.)\s*:?\s*
+        (?P<list>\d{1,4}(?:\s*-\s*\d{1,4})?(?:\s*(?:[;,&]|and)\s*\d{1,4}(?:\s*-\s*\d{1,4})?)*)
+        (?![\d.]\d)""",
+    regex.VERBOSE | regex.IGNORECASE,
+)
+_PAGE_ITEM = regex.compile(r"\d{1,4}(?:\s*-\s*\d{1,4})?")
+_SECTION = regex.compile(r"\bSection\(?s?\)?\s*:?\s*(?P<value>[^\n]+?)(?=\s*(?:,?\s*Page\(?s?\)?|\.\s|\.$|;\s*Decision|$))",
+                         regex.IGNORECASE)
+_MTUS_DOC = regex.compile(
+    r"""\bMTUS\s+(?:\(?ACOEM\)?\s+)?(?:Guidelines?\s*,?\s*)?
+        (?P<doc>(?:[A-Z][\w&/-]*|and|of|the|for)(?:[ ,]+(?:[A-Z][\w&/-]*|and|of|the|for|\(\w+\)))*?)
+        (?=\s*(?:,|\(|\bSection|\b(?:19|20)\d\d\b|\bGuidelines?\b|\.|$))""",
+    regex.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str | None  # MTUS | ODG | ACOEM | other | none
+    year: int | None
+    pages: str | None
+    document: str | None
+    section: str | None
+    work: str | None  # for non-MTUS citations: the cited work as printed
+    rule_id: str | None
+    start: int  # offset of the first citation in the paragraph
+    end: int
+
+
+def _citations(text: str):
+    starts = []
+    for rule in load_rules("guidelines"):
+        if rule.id.startswith("cite-"):
+            for m in rule.regex.finditer(text):
+                starts.append((m.start(), m.end(), rule))
+    starts.sort(key=lambda s: (s[0], -s[1]))
+    kept = []
+    for s in starts:
+        if kept and s[0] < kept[-1][1]:
+            continue
+        kept.append(s)
+    return kept
+
+
+def _classify_work(work: str) -> tuple[str, str]:
+    for rule in load_rules("guidelines"):
+        if rule.id.startswith("work-") and rule.regex.search(work):
+            return rule.source, rule.id
+    return "other", "work-other"
+
+
+def parse_guideline(text: str) -> Citation:
+    flat = regex.sub(r"\s+", " ", text).strip()
+    pages = extract_pages(flat)
+    cites = _citations(flat)
+    if not cites:
+        return Citation(None, None, pages, None, None, None, None, 0, 0)
+    start, end, rule = cites[0]
+    stop = cites[1][0] if len(cites) > 1 else len(flat)
+    body = flat[end:stop].strip(" :")
+    source, rule_id, work = rule.source, rule.id, None
+    if source == "none":
+        return Citation("none", None, pages, None, None, None, rule_id, start, stop)
+    if source == "non-MTUS":
+        source, rule_id = _classify_work(body)
+        work = body.rstrip(" .") or None
+    year = first_year(body)
+    document = section = None
+    if source == "MTUS":
+        m = _MTUS_DOC.search(flat[start:stop])
+        if m and m.group("doc").strip():
+            document = m.group("doc").strip(" ,")
+        s = _SECTION.search(body)
+        if s:
+            section = s.group("value").strip(" ,.")
+    return Citation(source, year, pages, document, section, work, rule_id, start, stop)
+
+
+def first_year(text: str) -> int | None:
+    masked = DATE_PATTERN.sub(" ", text)
+    m = _YEAR.search(masked)
+    return int(m.group(0)) if m else None
+
+
+def extract_pages(text: str) -> str | None:
+    pages = []
+    for m in _PAGES.finditer(text):
+        for p in _PAGE_ITEM.findall(m.group("list")):
+            p = regex.sub(r"\s+", "", p)
+            if p not in pages:
+                pages.append(p)
+    return "; ".join(pages) or None

@@ -1,0 +1,63 @@
+"""Header table fields, whichever order the PDF library emitted the cells in."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import regex
+
+from ..findings import Finding
+from ..rules import load_rules
+from .dates import find_dates
+
+_CASE_NUMBER = regex.compile(r"\bCM\d{2}-\d{5,8}\b", regex.IGNORECASE)
+_PRIORITY = regex.compile(r"\b(?:Standard|Expedited|Urgent|Regular)\b", regex.IGNORECASE)
+
+
+def _value_tokens(text: str, label_spans: list[tuple[int, int]]) -> list[tuple[int, int, str, object]]:
+    def inside_label(pos: int) -> bool:
+        return any(a <= pos < b for a, b in label_spans)
+
+    tokens = []
+    for m in _CASE_NUMBER.finditer(text):
+        if not inside_label(m.start()):
+            tokens.append((m.start(), m.end(), "case_number", m.group(0).upper()))
+    for d in find_dates(text):
+        if not inside_label(d.start):
+            tokens.append((d.start, d.end, "date", d.iso))
+    for m in _PRIORITY.finditer(text):
+        if not inside_label(m.start()):
+            tokens.append((m.start(), m.end(), "priority", m.group(0).capitalize()))
+    return tokens
+
+
+def extract_header(text: str) -> Iterator[Finding]:
+    labels = []
+    for rule in load_rules("header"):
+        for m in rule.regex.finditer(text):
+            labels.append((m.start(), m.end(), rule))
+    labels.sort(key=lambda x: x[0])
+    if not any(rule.value_type != "none" for _, _, rule in labels):
+        return
+    tokens = _value_tokens(text, [(a, b) for a, b, _ in labels])
+    events = sorted(
+        [(a, 0, ("label", a, b, rule)) for a, b, rule in labels] + [(a, 1, ("value", *t)) for t in tokens for a in [t[0]]],
+        key=lambda e: (e[0], e[1]),
+    )
+    pending: list[tuple[int, int, object]] = []  # labels still waiting for a value, in order
+    seen_fields: set[str] = set()
+    for _, _, event in events:
+        if event[0] == "label":
+            _, a, b, rule = event
+            if rule.value_type != "none":
+                pending.append((a, b, rule))
+            continue
+        _, start, end, vtype, value = event
+        for i, (la, lb, rule) in enumerate(pending):
+            if rule.value_type == vtype:
+                del pending[i]
+                if rule.field in seen_fields:
+                    break
+                seen_fields.add(rule.field)
+                snippet = text[la:end] if end - la < 200 else text[start:end]
+                yield Finding(rule.field, value, start, end, rule.id, snippet)
+                break

@@ -1,0 +1,115 @@
+"""Cut an issues section into disputed items: title, outcome, guidelines, rationale."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..normalize import unwrap
+from ..rules import rules_by_id
+
+_SENTENCE_END = regex.compile(r"""[.:;!?]["')\]]*$""")
+_STOP_LINE = regex.compile(
+    r"medically\s+(?:necessary|appropriate)|^Decision\s+rationale\s*:|^(?:MAXIMUS|Claims\s+Administrator)\s+guideline",
+    regex.IGNORECASE,
+)
+_TRAILING_IS = regex.compile(r"\s+(?:is|was|are)\s*$", regex.IGNORECASE)
+_MAX_TITLE_LINES = 6
+
+
+@dataclass(frozen=True)
+class ItemBlock:
+    title: str
+    title_start: int  # offsets within the section text
+    title_end: int
+    outcome: str  # upheld | overturned
+    outcome_start: int
+    block_start: int  # where the item's text begins (lead-in included)
+    block_end: int
+    title_rule: str
+    claims_administrator_guideline: str | None
+    maximus_guideline: str | None
+    maximus_start: int | None
+    rationale: str | None
+    rationale_start: int | None
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _walk_back(text: str, line_start: int, floor: int) -> int:
+    """Extend a title upwards over wrapped lines until a sentence or block ends."""
+    start = line_start
+    for _ in range(_MAX_TITLE_LINES - 1):
+        if start <= floor:
+            return floor
+        prev_end = start - 1
+        prev_start = _line_start(text, prev_end)
+        prev = text[prev_start:prev_end].strip()
+        if not prev or _SENTENCE_END.search(prev) or _STOP_LINE.search(prev):
+            break
+        start = prev_start
+    return max(start, floor)
+
+
+def split_items(text: str) -> list[ItemBlock]:
+    rules = rules_by_id("items")
+    outcome_re = rules["item-outcome"].regex
+    heads = []  # (title_start, title_end, block_start, outcome, outcome_start, end_of_outcome_line, rule)
+    floor = 0
+    for m in outcome_re.finditer(text):
+        colon = m.start("colon")
+        window = text[floor:m.end()]
+        title_start = title_end = None
+        block_start = None
+        rule_id = "item-title"
+        for rid in ("item-remaining-portion", "item-original-request"):
+            pm = None
+            for pm in rules[rid].regex.finditer(window, overlapped=False):
+                pass
+            if pm is not None:
+                title_start, title_end = floor + pm.start("title"), floor + pm.end("title")
+                rule_id = rid
+                lead = None
+                for lead in rules["item-lead-in"].regex.finditer(text, floor, title_start):
+                    pass
+                anchor = lead.start() if lead else floor + pm.start()
+                block_start = _walk_back(text, _line_start(text, anchor), floor)
+                break
+        if title_start is None:
+            title_start = _walk_back(text, _line_start(text, colon), floor)
+            title_end = colon
+            block_start = title_start
+        heads.append((title_start, title_end, block_start, m.group("outcome").lower(), m.start(), m.end(), rule_id))
+        floor = m.end()
+    items = []
+    for i, (ts, te, bs, outcome, os_, oe, rule_id) in enumerate(heads):
+        block_end = heads[i + 1][2] if i + 1 < len(heads) else len(text)
+        title = _TRAILING_IS.sub("", unwrap(text[ts:te])).strip(" \"'")
+        parts = _labelled_parts(text, oe, block_end, rules)
+        items.append(ItemBlock(
+            title=title, title_start=ts, title_end=te, outcome=outcome, outcome_start=os_,
+            block_start=bs, block_end=block_end, title_rule=rule_id,
+            claims_administrator_guideline=parts.get("label-claims-administrator", (None, None))[0],
+            maximus_guideline=parts.get("label-maximus", (None, None))[0],
+            maximus_start=parts.get("label-maximus", (None, None))[1],
+            rationale=parts.get("label-rationale", (None, None))[0],
+            rationale_start=parts.get("label-rationale", (None, None))[1],
+        ))
+    return items
+
+
+def _labelled_parts(text: str, start: int, end: int, rules) -> dict[str, tuple[str, int]]:
+    marks = []
+    for rid in ("label-claims-administrator", "label-maximus", "label-rationale"):
+        m = rules[rid].regex.search(text, start, end)
+        if m:
+            marks.append((m.start(), m.end(), rid))
+    marks.sort()
+    parts = {}
+    for j, (a, b, rid) in enumerate(marks):
+        stop = marks[j + 1][0] if j + 1 < len(marks) else end
+        body = text[b:stop].strip()
+        parts[rid] = (body, b + (len(text[b:stop]) - len(text[b:stop].lstrip())))
+    return parts

@@ -1,0 +1,109 @@
+"""How much was requested: a small grammar over an item title.
+
+Number words are read as digits first (keeping a map back to the title's
+offsets); the ``frequencies.yaml`` phrase rules then give stated totals,
+per-week frequencies and week durations. A stated total wins; otherwise
+frequency x weeks when both are single numbers; otherwise nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from ..findings import Finding
+from ..rules import load_rules
+
+
+@dataclass(frozen=True)
+class Quantity:
+    quantity: int | None = None
+    frequency_per_week_min: int | None = None
+    frequency_per_week_max: int | None = None
+    duration_weeks_min: int | None = None
+    duration_weeks_max: int | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> tuple[regex.Pattern, dict[str, str]]:
+    table: dict[str, str] = {}
+    for rule in load_rules("numbers"):
+        for word in rule.words:
+            table[word.lower()] = f"{rule.value} times" if rule.id.startswith("adv-") else str(rule.value)
+    words = sorted(table, key=len, reverse=True)
+    pattern = regex.compile(r"\b(?:" + "|".join(regex.escape(w) for w in words) + r")\b", regex.IGNORECASE)
+    return pattern, table
+
+
+def digitize(text: str) -> tuple[str, list[int]]:
+    """Return text with number words as digits, and each char's offset in ``text``."""
+    pattern, table = _number_words()
+    out: list[str] = []
+    index: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(text[pos:m.start()])
+        index.extend(range(pos, m.start()))
+        rep = table[m.group(0).lower()]
+        out.append(rep)
+        index.extend([m.start()] * len(rep))
+        pos = m.end()
+    out.append(text[pos:])
+    index.extend(range(pos, len(text)))
+    index.append(len(text))
+    return "".join(out), index
+
+
+def _range(m: regex.Match, lo: str, hi: str) -> tuple[int, int]:
+    a = int(m.group(lo))
+    b = int(m.group(hi)) if hi in m.groupdict() and m.group(hi) else a
+    return (a, b) if a <= b else (b, a)
+
+
+def parse_quantity(title: str) -> Quantity:
+    text, index = digitize(title)
+
+    def finding(field: str, value, m: regex.Match, rule_id: str) -> Finding:
+        a, b = index[m.start()], index[m.end()]
+        return Finding(field, value, a, b, rule_id, title[a:b])
+
+    total = freq = dur = None
+    found: list[Finding] = []
+    for rule in load_rules("frequencies"):
+        m = rule.regex.search(text)
+        if not m:
+            continue
+        if rule.role == "void":
+            return Quantity()
+        if rule.role == "frequency_duration" and freq is None and dur is None:
+            freq = (int(m.group("fmin")),) * 2
+            dur = (int(m.group("dmin")),) * 2
+            found.append(finding("frequency_per_week", freq, m, rule.id))
+            found.append(finding("duration_weeks", dur, m, rule.id))
+        elif rule.role == "frequency" and freq is None:
+            freq = _range(m, "min", "max")
+            found.append(finding("frequency_per_week", freq, m, rule.id))
+        elif rule.role == "duration" and dur is None:
+            dur = _range(m, "min", "max")
+            found.append(finding("duration_weeks", dur, m, rule.id))
+        elif rule.role == "total" and total is None:
+            n = int(m.group("n"))
+            if n > 0:
+                total = n
+                found.append(finding("quantity", n, m, rule.id))
+    if total is None and freq and dur and freq[0] == freq[1] and dur[0] == dur[1]:
+        total = freq[0] * dur[0]
+    if freq and not 0 < freq[1] <= 14:
+        freq = None
+    if dur and not 0 < dur[1] <= 104:
+        dur = None
+    return Quantity(
+        quantity=total,
+        frequency_per_week_min=freq[0] if freq else None,
+        frequency_per_week_max=freq[1] if freq else None,
+        duration_weeks_min=dur[0] if dur else None,
+        duration_weeks_max=dur[1] if dur else None,
+        findings=tuple(found),
+    )

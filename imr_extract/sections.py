@@ -1,0 +1,72 @@
+"""Recognise the layout and cut the letter into sections by their headings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .normalize import NormalizedText
+from .rules import load_rules
+
+#: How far into the letter layout markers are looked for.
+_HEAD_CHARS = 6000
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: str  # header | credentials | summary | documents | issues | ...
+    start: int  # offset of the body (after the heading) in the normalized text
+    end: int
+    heading: str
+    rule_id: str
+
+    def text(self, doc: NormalizedText) -> str:
+        return doc.text[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class Sections:
+    layout: str
+    layout_rule: str | None
+    parts: tuple[Section, ...]
+
+    def get(self, kind: str) -> Section | None:
+        for s in self.parts:
+            if s.kind == kind:
+                return s
+        return None
+
+    def all(self, kind: str) -> list[Section]:
+        return [s for s in self.parts if s.kind == kind]
+
+
+def detect_layout(text: str) -> tuple[str | None, str | None]:
+    """Return (layout, rule id); layout None means no IMR marker at all."""
+    head = text[:_HEAD_CHARS]
+    for rule in load_rules("layouts"):
+        if rule.regex.search(head):
+            return rule.layout, rule.id
+    return None, None
+
+
+def split_sections(doc: NormalizedText, layout: str, layout_rule: str | None = None) -> Sections:
+    text = doc.text
+    hits = []
+    for rule in load_rules("sections"):
+        if layout != "unknown" and layout not in rule.layouts:
+            continue
+        for m in rule.regex.finditer(text):
+            hits.append((m.start(), m.end(), rule))
+    hits.sort(key=lambda h: h[0])
+    # keep the first heading of overlapping hits
+    kept = []
+    for h in hits:
+        if kept and h[0] < kept[-1][1]:
+            continue
+        kept.append(h)
+    parts = []
+    first = kept[0][0] if kept else len(text)
+    if first > 0:
+        parts.append(Section("header", 0, first, "", "sec-header"))
+    for i, (start, end, rule) in enumerate(kept):
+        stop = kept[i + 1][0] if i + 1 < len(kept) else len(text)
+        parts.append(Section(rule.section, end, stop, text[start:end], rule.id))
+    return Sections(layout, layout_rule, tuple(parts))

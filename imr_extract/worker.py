@@ -1,0 +1,43 @@
+"""The per-letter function every engine runs: bytes in, table rows out.
+
+It never raises: any failure becomes an ``errors`` row, so one bad letter
+cannot stop a batch or take another letter's rows with it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str = "pdfium") -> Rows:
+    from .letter import NotAnIMRLetter, parse_normalized
+    from .normalize import normalize
+    from .read import ReadError, read_bytes
+
+    try:
+        doc = read_bytes(data, name, backend=pdf_backend)
+        normalized = normalize(doc.pages)
+        record = parse_normalized(normalized, source_path=name, source_type=doc.source_type)
+    except ReadError as exc:
+        return error_rows(name, content_hash, exc.kind, exc.message)
+    except NotAnIMRLetter as exc:
+        return error_rows(name, content_hash, "not_an_imr_letter", str(exc))
+    except RecursionError as exc:  # pathological PDFs can recurse deeply in the parser
+        return error_rows(name, content_hash, "corrupt_pdf", f"the PDF structure is too deeply nested: {exc}")
+    except Exception as exc:  # a bug of ours: keep going, but say so plainly
+        return error_rows(name, content_hash, "internal_error",
+                          f"unexpected {type(exc).__name__}: {exc}; please report this letter")
+    letter = dict(record.values)
+    letter["content_hash"] = content_hash
+    return {
+        "letters": [letter],
+        "decisions": [d.values for d in record.decisions],
+        "evidence": record.evidence,
+        "errors": [],
+    }
+
+
+def error_rows(name: str, content_hash: str | None, kind: str, message: str) -> Rows:
+    return {"letters": [], "decisions": [], "evidence": [],
+            "errors": [{"source_path": name, "content_hash": content_hash, "error_kind": kind, "message": message}]}

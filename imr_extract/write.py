@@ -1,0 +1,168 @@
+"""Write the tables: part files while a run goes on, final tables at its end.
+
+Rows reach disk in parts of a bounded size, each written to a temporary name
+and renamed, with a small JSON marker renamed last: a part without its marker
+never happened. Final tables are assembled part by part (memory bounded by one
+part) and also appear by rename, so a crash never leaves a table that looks whole.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .records import TABLES, Column
+
+PARTS_DIR = ".parts"
+
+
+def arrow_schema(columns: tuple[Column, ...]):
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "date": pa.date32(),
+             "list": pa.list_(pa.string())}
+    return pa.schema([pa.field(c.name, types[c.type]) for c in columns])
+
+
+def _arrow_value(col: Column, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if col.type == "date":
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    if col.type == "list":
+        return [str(v) for v in value] or None
+    if col.type == "int":
+        return int(value)
+    if col.type == "bool":
+        return bool(value)
+    return str(value)
+
+
+def to_arrow(table: str, rows: list[dict[str, Any]]):
+    import pyarrow as pa
+
+    columns = TABLES[table]
+    data = {c.name: [_arrow_value(c, r.get(c.name)) for r in rows] for c in columns}
+    return pa.table(data, schema=arrow_schema(columns))
+
+
+def csv_cell(col: Column, value: Any) -> str:
+    if value is None:
+        return ""
+    if col.type == "list":
+        return json.dumps(list(value)) if value else ""
+    if col.type == "bool":
+        return "true" if value else "false"
+    if col.type == "date" and isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _atomic_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+class PartStore:
+    """Durable batches of rows under ``OUT/.parts``; the resume state is the parts themselves."""
+
+    def __init__(self, out_dir: Path):
+        self.dir = Path(out_dir) / PARTS_DIR
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._clean_incomplete()
+        self._seq = max((int(p.stem.split("-")[1]) for p in self.markers()), default=0)
+
+    def markers(self) -> list[Path]:
+        return sorted(self.dir.glob("part-*.json"))
+
+    def _clean_incomplete(self) -> None:
+        done = {p.stem for p in self.dir.glob("part-*.json")}
+        for p in self.dir.iterdir():
+            stem = p.name.split(".")[0]
+            if p.name.startswith(".") or (p.suffix == ".parquet" and stem not in done):
+                p.unlink(missing_ok=True)
+
+    def done_inputs(self) -> tuple[set[str], set[str]]:
+        """(source paths, content hashes) already recorded by earlier parts."""
+        paths, hashes = set(), set()
+        for marker in self.markers():
+            info = json.loads(marker.read_text())
+            for path, digest in info["inputs"]:
+                paths.add(path)
+                if digest:
+                    hashes.add(digest)
+        return paths, hashes
+
+    def write(self, rows: dict[str, list[dict[str, Any]]], inputs: list[tuple[str, str | None]]) -> None:
+        import pyarrow.parquet as pq
+
+        self._seq += 1
+        stem = f"part-{self._seq:06d}"
+        for table in TABLES:
+            path = self.dir / f"{stem}.{table}.parquet"
+            tmp = _atomic_path(path)
+            pq.write_table(to_arrow(table, rows.get(table, [])), tmp)
+            os.replace(tmp, path)
+        marker = self.dir / f"{stem}.json"
+        tmp = _atomic_path(marker)
+        tmp.write_text(json.dumps({"inputs": inputs, "counts": {t: len(rows.get(t, [])) for t in TABLES}}))
+        os.replace(tmp, marker)
+
+    def part_files(self, table: str) -> list[Path]:
+        return [self.dir / f"{m.stem}.{table}.parquet" for m in self.markers()]
+
+    def iter_batches(self, table: str) -> Iterator:
+        import pyarrow.parquet as pq
+
+        for path in self.part_files(table):
+            yield pq.read_table(path)
+
+    def clear(self) -> None:
+        for p in self.dir.iterdir():
+            p.unlink(missing_ok=True)
+
+
+def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "parquet")) -> dict[str, int]:
+    """Assemble every table from the parts; returns row counts."""
+    import pyarrow.parquet as pq
+
+    formats = set(formats)
+    counts = {}
+    for table, columns in TABLES.items():
+        schema = arrow_schema(columns)
+        pq_path, csv_path = out_dir / f"{table}.parquet", out_dir / f"{table}.csv"
+        pq_tmp, csv_tmp = _atomic_path(pq_path), _atomic_path(csv_path)
+        writer = pq.ParquetWriter(pq_tmp, schema) if "parquet" in formats else None
+        csv_file = open(csv_tmp, "w", newline="", encoding="utf-8") if "csv" in formats else None
+        csv_writer = csv.writer(csv_file) if csv_file else None
+        if csv_writer:
+            csv_writer.writerow([c.name for c in columns])
+        n = 0
+        try:
+            for batch in store.iter_batches(table):
+                n += batch.num_rows
+                if writer:
+                    writer.write_table(batch.cast(schema))
+                if csv_writer:
+                    pydict = batch.to_pydict()
+                    for i in range(batch.num_rows):
+                        csv_writer.writerow([csv_cell(c, pydict[c.name][i]) for c in columns])
+        finally:
+            if writer:
+                writer.close()
+            if csv_file:
+                csv_file.close()
+        if writer:
+            os.replace(pq_tmp, pq_path)
+        if csv_file:
+            os.replace(csv_tmp, csv_path)
+        counts[table] = n
+    return counts
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = _atomic_path(path)
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
