@@ -118,3 +118,17 @@ def evaluate(out_dir, gold, verbose, min_accuracy) -> None:
     click.echo(ev.report(verbose=verbose))
     if min_accuracy is not None and ev.total and ev.correct / ev.total < min_accuracy:
         sys.exit(1)
+
+
+def _register_insight_commands() -> None:
+    """audit/report live in their own module to keep this one small."""
+    from . import cli_insight
+
+    for command in cli_insight.COMMANDS:
+        main.add_command(command)
+
+
+try:
+    _register_insight_commands()
+except ImportError:  # pragma: no cover - only while the module is absent
+    pass
