@@ -22,7 +22,7 @@ RULE_KEYS: dict[str, set[str]] = {
     "dates": {"field", "pattern", "description"},
     "patient": {"field", "value", "pattern", "description"},
     "reviewer": {"field", "pattern", "description"},
-    "items": {"pattern", "description"},
+    "items": {"part", "layouts", "pattern", "description"},
     "guidelines": {"source", "pattern", "description"},
     "frequencies": {"role", "pattern", "description"},
     "numbers": {"value", "words", "description"},

@@ -9,6 +9,7 @@ from ..records import DecisionRecord, evidence_row
 from ..sections import Sections
 from .guideline import parse_guideline
 from .items import split_items
+from .layouts import notice_items, professional_review_items
 from .quantity import parse_quantity
 from .rationale import extract_rationale_finding
 
@@ -116,4 +117,6 @@ def _fdl_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]]:
 _LAYOUT_PARSERS = {
     "fdl": _fdl_items,
     "fdl-documents-reviewed": _fdl_items,
+    "notice-2013": notice_items,
+    "professional-review": professional_review_items,
 }

@@ -54,27 +54,45 @@ def _citations(text: str):
     return kept
 
 
-def _classify_work(work: str) -> tuple[str, str]:
+def _classify_work(work: str, rule_ids: tuple[str, ...]) -> tuple[str | None, str | None]:
     for rule in load_rules("guidelines"):
-        if rule.id.startswith("work-") and rule.regex.search(work):
+        if rule.id in rule_ids and rule.regex.search(work):
             return rule.source, rule.id
-    return "other", "work-other"
+    return None, None
+
+
+#: Which work rules apply, by how the citation was introduced.
+_NON_MTUS_WORKS = ("work-odg", "work-acoem")
+_PROSE_WORKS = ("work-part-of-mtus", "work-not-part-of-mtus", "work-odg", "work-acoem", "work-mtus")
+_BARE_WORKS = ("work-odg", "work-acoem", "work-mtus")
 
 
 def parse_guideline(text: str) -> Citation:
+    """The first citation decides; a paragraph with no recognisable citation gives no source."""
     flat = regex.sub(r"\s+", " ", text).strip()
     pages = extract_pages(flat)
     cites = _citations(flat)
-    if not cites:
-        return Citation(None, None, pages, None, None, None, None, 0, 0)
-    start, end, rule = cites[0]
-    stop = cites[1][0] if len(cites) > 1 else len(flat)
-    body = flat[end:stop].strip(" :")
-    source, rule_id, work = rule.source, rule.id, None
+    if cites:
+        start, end, rule = cites[0]
+        stop = cites[1][0] if len(cites) > 1 else len(flat)
+        body = flat[end:stop].strip(" :")
+        source, rule_id = rule.source, rule.id
+    else:
+        start, stop, body = 0, len(flat), flat
+        source, rule_id = _classify_work(flat, _BARE_WORKS)
+        if source is None:
+            return Citation(None, None, pages, None, None, None, None, 0, 0)
     if source == "none":
         return Citation("none", None, pages, None, None, None, rule_id, start, stop)
+    work = None
+    if source == "prose":
+        source, rule_id = _classify_work(body, _PROSE_WORKS)
+        if source is None:
+            source, rule_id = "other", "work-other"
     if source == "non-MTUS":
-        source, rule_id = _classify_work(body)
+        source, rule_id = _classify_work(body, _NON_MTUS_WORKS)
+        if source is None:
+            source, rule_id = "other", "work-other"
         work = body.rstrip(" .") or None
     year = first_year(body)
     document = section = None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import regex
 
 from ..normalize import unwrap
-from ..rules import rules_by_id
+from ..rules import load_rules, rules_by_id
 
 _SENTENCE_END = regex.compile(r"""[.:;!?]["')\]]*$""")
 _STOP_LINE = regex.compile(
@@ -87,29 +87,56 @@ def split_items(text: str) -> list[ItemBlock]:
     for i, (ts, te, bs, outcome, os_, oe, rule_id) in enumerate(heads):
         block_end = heads[i + 1][2] if i + 1 < len(heads) else len(text)
         title = _TRAILING_IS.sub("", unwrap(text[ts:te])).strip(" \"'")
-        parts = _labelled_parts(text, oe, block_end, rules)
+        parts = labelled_parts(text, oe, block_end)
         items.append(ItemBlock(
             title=title, title_start=ts, title_end=te, outcome=outcome, outcome_start=os_,
             block_start=bs, block_end=block_end, title_rule=rule_id,
-            claims_administrator_guideline=parts.get("label-claims-administrator", (None, None))[0],
-            maximus_guideline=parts.get("label-maximus", (None, None))[0],
-            maximus_start=parts.get("label-maximus", (None, None))[1],
-            rationale=parts.get("label-rationale", (None, None))[0],
-            rationale_start=parts.get("label-rationale", (None, None))[1],
+            claims_administrator_guideline=parts.get("claims", (None, None))[0],
+            maximus_guideline=parts.get("maximus", (None, None))[0],
+            maximus_start=parts.get("maximus", (None, None))[1],
+            rationale=parts.get("rationale", (None, None))[0],
+            rationale_start=parts.get("rationale", (None, None))[1],
         ))
     return items
 
 
-def _labelled_parts(text: str, start: int, end: int, rules) -> dict[str, tuple[str, int]]:
+def labelled_parts(text: str, start: int = 0, end: int | None = None) -> dict[str, tuple[str, int]]:
+    """Cut ``text[start:end]`` at its guideline/rationale labels: part -> (body, body offset)."""
+    end = len(text) if end is None else end
     marks = []
-    for rid in ("label-claims-administrator", "label-maximus", "label-rationale"):
-        m = rules[rid].regex.search(text, start, end)
-        if m:
-            marks.append((m.start(), m.end(), rid))
+    for rule in load_rules("items"):
+        part = rule.get("part")
+        if part:
+            m = rule.regex.search(text, start, end)
+            if m and not any(p == part for _, _, p in marks):
+                marks.append((m.start(), m.end(), part))
     marks.sort()
     parts = {}
-    for j, (a, b, rid) in enumerate(marks):
+    for j, (a, b, part) in enumerate(marks):
         stop = marks[j + 1][0] if j + 1 < len(marks) else end
-        body = text[b:stop].strip()
-        parts[rid] = (body, b + (len(text[b:stop]) - len(text[b:stop].lstrip())))
+        raw = text[b:stop]
+        parts[part] = (raw.strip(), b + len(raw) - len(raw.lstrip()))
     return parts
+
+
+@dataclass(frozen=True)
+class NumberedChunk:
+    number: int
+    start: int  # start of the marker line
+    body_start: int  # after the marker
+    end: int
+
+
+def numbered_chunks(text: str) -> list[NumberedChunk]:
+    """Split text at line-initial item markers ("1.", "(2)", "Item 3:", "4)")."""
+    marker = rules_by_id("items")["item-number-marker"].regex
+    hits = []
+    expected = 1
+    for m in marker.finditer(text):
+        n = int(m.group("n") or m.group("n2") or m.group("n3"))
+        if n != expected:
+            continue  # a number inside prose, not the next item
+        hits.append((n, m.start(), m.end()))
+        expected += 1
+    return [NumberedChunk(n, a, b, hits[i + 1][1] if i + 1 < len(hits) else len(text))
+            for i, (n, a, b) in enumerate(hits)]

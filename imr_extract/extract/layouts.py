@@ -1,0 +1,133 @@
+"""Locate disputed items in the layouts that do not print "<title>: Upheld" lines.
+
+Each locator returns item dicts with offsets into the normalized text, the same
+shape the fdl locator gives, so the decision builder does not care which layout
+an item came from.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import regex
+
+from ..normalize import NormalizedText, unwrap
+from ..rules import rules_by_id
+from ..sections import Sections
+from .items import labelled_parts, numbered_chunks
+from .rationale import extract_rationale_finding
+
+_TITLE_LINE = regex.compile(r"^(?:Regarding\s+the\s+request\s+for\s+)?(?P<title>[^\n]*?)\s*:?\s*$", regex.IGNORECASE)
+
+
+def _item(title: str, title_start: int, title_end: int, outcome: str, outcome_start: int, rule_id: str,
+          parts: dict[str, tuple[str, int]] | None = None, base: int = 0) -> dict[str, Any]:
+    parts = parts or {}
+
+    def part(name):
+        body, start = parts.get(name, (None, None))
+        return body, (start + base if start is not None else None)
+
+    claims, _ = part("claims")
+    maximus, maximus_start = part("maximus")
+    rationale, rationale_start = part("rationale")
+    return {"title": unwrap(title).strip(" \"'"), "title_raw": title, "title_start": title_start,
+            "title_end": title_end, "title_rule": rule_id, "outcome": outcome, "outcome_start": outcome_start,
+            "claims_guideline": claims, "maximus_guideline": maximus, "maximus_start": maximus_start,
+            "rationale": rationale, "rationale_start": rationale_start}
+
+
+def notice_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]]:
+    """2013 notices: numbered determinations up top, one rationale block per number below."""
+    text = doc.text
+    determination = rules_by_id("items")["notice-determination"].regex
+    blocks = {}
+    for section in sections.all("issues"):
+        heading_line = section.heading
+        n = regex.match(r"\s*(\d{1,2})", heading_line)
+        if n:
+            blocks.setdefault(int(n.group(1)), section)
+    items = []
+    for m in determination.finditer(text):
+        n = int(m.group("n"))
+        outcome = "upheld" if m.group("neg") else "overturned"
+        section = blocks.get(n)
+        parts = labelled_parts(text, section.start, section.end) if section else {}
+        items.append(_item(m.group("title"), m.start("title"), m.end("title"), outcome, m.start("neg") if
+                           m.group("neg") else m.end("title"), "notice-determination", parts))
+    return items
+
+
+def professional_review_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]]:
+    """Items listed under ISSUE AT DISPUTE; guideline and rationale paragraphs matched by number."""
+    text = doc.text
+    issue = sections.get("issue_at_dispute")
+    if issue is None:
+        return []
+    titles = _listed_titles(text, issue.start, issue.end)
+    guide = _chunks_by_number(text, sections.get("guidelines"), len(titles))
+    reasons = _chunks_by_number(text, sections.get("rationale"), len(titles))
+    outcome_re = rules_by_id("items")["item-explicit-outcome"].regex
+    items = []
+    for n, (title, t_start, t_end) in enumerate(titles, start=1):
+        g = guide.get(n)
+        r = reasons.get(n)
+        maximus = _strip_title_prefix(text[g[0]:g[1]], title) if g else None
+        rationale = _strip_title_prefix(text[r[0]:r[1]], title) if r else None
+        outcome, outcome_start = None, None
+        if r:
+            m = outcome_re.search(text, r[0], r[1])
+            if m:
+                outcome, outcome_start = m.group("outcome").lower(), m.start()
+            else:
+                finding = extract_rationale_finding(text[r[0]:r[1]])
+                if finding:
+                    outcome = "upheld" if finding.value == "not_medically_necessary" else "overturned"
+                    outcome_start = r[0] + finding.start
+        if outcome is None:
+            continue  # no decision stated for this item: not a decided item
+        parts = {}
+        if maximus:
+            parts["maximus"] = (maximus[0], g[0] + maximus[1])
+        if rationale:
+            parts["rationale"] = (rationale[0], r[0] + rationale[1])
+        items.append(_item(title, t_start, t_end, outcome, outcome_start, "pr-issue-list", parts))
+    return items
+
+
+def _listed_titles(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    body = text[start:end]
+    chunks = numbered_chunks(body)
+    if not chunks:
+        stripped = body.strip()
+        if not stripped or "\n\n" in stripped:
+            return []
+        lead = len(body) - len(body.lstrip())
+        return [(stripped, start + lead, start + lead + len(stripped))]
+    out = []
+    for c in chunks:
+        raw = body[c.body_start:c.end]
+        # a title ends at a blank line; wrapped lines continue it
+        raw = raw.split("\n\n")[0].rstrip()
+        out.append((raw, start + c.body_start, start + c.body_start + len(raw)))
+    return out
+
+
+def _chunks_by_number(text: str, section, count: int) -> dict[int, tuple[int, int]]:
+    if section is None:
+        return {}
+    body = text[section.start:section.end]
+    chunks = numbered_chunks(body)
+    if not chunks and count == 1:
+        return {1: (section.start, section.end)}
+    return {c.number: (section.start + c.body_start, section.start + c.end) for c in chunks}
+
+
+def _strip_title_prefix(chunk: str, title: str) -> tuple[str, int] | None:
+    """Drop a repeated item title ("Norco 10/325mg #60:" or "... -") from the start of a chunk."""
+    flat_title = unwrap(title)
+    words = flat_title.split()
+    pattern = r"^\s*" + r"\s+".join(regex.escape(w) for w in words) + r"\s*(?::|\s-\s|-)?\s*" if words else r"^\s*"
+    m = regex.match(pattern, chunk, regex.IGNORECASE)
+    offset = m.end() if m else len(chunk) - len(chunk.lstrip())
+    body = chunk[offset:].strip()
+    return (body, offset) if body else None
