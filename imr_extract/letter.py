@@ -41,6 +41,10 @@ EXTRACTORS: dict[str, tuple[Extractor, ...]] = {
 _FALLBACK_TEXT_KINDS = ("summary",)
 
 
+#: Finding fields used only to keep other findings straight (header labels we do not output).
+_NOT_OUTPUT = {"none", "ignored"}
+
+
 def letter_id_for(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -84,7 +88,7 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
         "layout": layout,
     }
     for name, f in chosen.items():
-        if name != "none":
+        if name not in _NOT_OUTPUT:
             values[name] = f.value
     from .extract.service import canonical_specialty
 
@@ -97,6 +101,7 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
     values["n_overturned"] = outcomes.count("overturned")
     if outcomes:
         values["overall_outcome"] = outcomes[0] if len(set(outcomes)) == 1 else "partial"
-    evidence = [evidence_row(letter_id, None, f, doc.page_at(f.start)) for f in chosen.values() if f.field != "none"]
+    evidence = [evidence_row(letter_id, None, f, doc.page_at(f.start)) for f in chosen.values()
+                if f.field not in _NOT_OUTPUT]
     evidence.extend(decision_evidence)
     return LetterRecord(values=values, decisions=decisions, evidence=evidence, text=doc.text)

@@ -8,9 +8,10 @@ import regex
 from ..normalize import unwrap
 from ..rules import load_rules, rules_by_id
 
-_SENTENCE_END = regex.compile(r"""[.:;!?]["')\]]*$""")
+_SENTENCE_END = regex.compile(r"""[.;!?]["')\]]*$""")
 _STOP_LINE = regex.compile(
-    r"medically\s+(?:necessary|appropriate)|^Decision\s+rationale\s*:|^(?:MAXIMUS|Claims\s+Administrator)\s+guideline",
+    r"medically\s+(?:necessary|appropriate)|^Decision\s+rationale\s*:|^(?:MAXIMUS|Claims\s+Administrator)\s+guideline"
+    r"|\bset\s+forth\s+below\s*:\s*$|:\s*(?:Upheld|Overturned)\s*$",
     regex.IGNORECASE,
 )
 _TRAILING_IS = regex.compile(r"\s+(?:is|was|are)\s*$", regex.IGNORECASE)

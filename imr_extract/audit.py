@@ -1,0 +1,392 @@
+"""Data-quality audit: rows a reader should not trust without a look.
+
+Checks are declared in ``patterns/audit.yaml`` (id = check name, severity,
+and the pattern of the checks that read text); the code here only says how
+each check decides. Three entry points share the same check functions, so a
+finding reads the same however it was reached:
+
+- ``audit_rows(record)``: per letter, with the full text (run time, in the worker);
+- ``audit_tables(letters, decisions, evidence)``: from a finished run's tables alone;
+- ``batch_audit_rows(out_dir)``: checks that need the whole batch (duplicates).
+
+Every finding is one row of ``AUDIT_COLUMNS``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from .extract.dates import date_for_token, mask_dates
+from .records import DECISION_COLUMNS, LETTER_COLUMNS, Column, LetterRecord
+from .rules import Rule, load_rules
+
+AUDIT_COLUMNS: tuple[Column, ...] = (
+    Column("letter_id", "string", "The letter the finding is about."),
+    Column("item_no", "int", "The item, for findings about one decision; empty for letter findings."),
+    Column("check", "string", "The check that fired (patterns/audit.yaml id, before any dot)."),
+    Column("severity", "string", "`error` (the row is likely wrong), `warning` (look before trusting it) or `info`."),
+    Column("message", "string", "What disagrees with what, quoting the letter where the check read text."),
+)
+SEVERITIES = ("error", "warning", "info")
+#: Checks that need the batch, not one letter; recomputed whenever a batch is audited.
+BATCH_CHECKS = ("duplicate_case_number", "duplicate_text")
+#: Checks that need the letter text (run time, or the source re-read).
+TEXT_CHECKS = ("sex_pronoun_conflict", "injury_date_conflict", "header_summary_disagree")
+_HEADER_INJURY_RULE = "hdr-date-of-injury"
+_AGE_RANGE = (14, 100)
+_INJURY_DATE_RULES = ("doi-",)  # dates.yaml rule ids that read the summary's injury date
+
+
+@lru_cache(maxsize=None)
+def rules() -> dict[str, Rule]:
+    return {r.id: r for r in load_rules("audit")}
+
+
+def check_names() -> list[str]:
+    return list(dict.fromkeys(rule_id.split(".")[0] for rule_id in rules()))
+
+
+def finding(letter_id: str, item_no: int | None, rule_id: str, message: str) -> dict[str, Any]:
+    return {"letter_id": letter_id, "item_no": item_no, "check": rule_id.split(".")[0],
+            "severity": rules()[rule_id].severity, "message": message}
+
+
+def _empty(v: Any) -> bool:
+    """None, NaN, pandas' NA/NaT, blank text, an empty list: the table holds no value."""
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    if hasattr(v, "__len__"):
+        return len(v) == 0
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _date(v: Any) -> dt.date | None:
+    if _empty(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)[:10])
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- value checks
+
+def required_fields(letter: dict, decisions: list[dict]) -> list[dict]:
+    out = []
+    lid = letter["letter_id"]
+    per_field = {r.split(".", 1)[1]: r for r in rules() if r.startswith("required_field_missing.")}
+    for name in (c.name for c in LETTER_COLUMNS if c.name in per_field):
+        v = letter.get(name)
+        if _empty(v):
+            out.append(finding(lid, None, per_field[name], f"{name} is empty"))
+        elif name == "n_items" and not v:
+            out.append(finding(lid, None, per_field[name], "n_items is 0: no decided item was read"))
+    for d in decisions:
+        for name in (c.name for c in DECISION_COLUMNS if c.name in per_field):
+            if _empty(d.get(name)):
+                out.append(finding(lid, d["item_no"], per_field[name], f"{name} is empty"))
+    return out
+
+
+def age_out_of_range(letter: dict) -> list[dict]:
+    age = letter.get("patient_age")
+    if _empty(age) or _AGE_RANGE[0] <= int(age) <= _AGE_RANGE[1]:
+        return []
+    return [finding(letter["letter_id"], None, "age_out_of_range",
+                    f"patient_age {int(age)} is outside {_AGE_RANGE[0]}-{_AGE_RANGE[1]}")]
+
+
+def dates_out_of_order(letter: dict) -> list[dict]:
+    d = {k: _date(letter.get(k)) for k in ("injury_date", "ur_date", "decision_date", "date_assigned")}
+    pairs = (("ur_date", "injury_date"), ("decision_date", "ur_date"), ("decision_date", "date_assigned"))
+    out = []
+    for later, earlier in pairs:
+        if d[later] and d[earlier] and d[later] < d[earlier]:
+            out.append(finding(letter["letter_id"], None, "dates_out_of_order",
+                               f"{later} {d[later]} is before {earlier} {d[earlier]}"))
+    return out
+
+
+def outcome_contradicts_rationale(decision: dict) -> list[dict]:
+    outcome, concl = decision.get("outcome"), decision.get("rationale_finding")
+    if (outcome, concl) in (("overturned", "not_medically_necessary"), ("upheld", "medically_necessary")):
+        return [finding(decision["letter_id"], decision["item_no"], "outcome_contradicts_rationale",
+                        f"outcome {outcome} but the rationale concludes {concl.replace('_', ' ')}")]
+    return []
+
+
+def rationale_request_counts(rationale: str) -> list[tuple[int, str]]:
+    """(count, words) for each count the rationale speaks of as requested."""
+    from .extract.quantity import digitize
+
+    flat = " ".join(rationale.split())
+    text, index = digitize(flat)
+    return [(int(m.group("n")), flat[index[m.start()]:index[m.end()]])
+            for m in rules()["quantity_mismatch"].regex.finditer(text)]
+
+
+def quantity_mismatch(decision: dict) -> list[dict]:
+    q, rationale = decision.get("quantity"), decision.get("rationale")
+    if _empty(q) or _empty(rationale):
+        return []
+    counts = rationale_request_counts(rationale)
+    if not counts or int(q) in {n for n, _ in counts}:
+        return []
+    said = "; ".join(f'"{words}"' for _, words in counts[:3])
+    return [finding(decision["letter_id"], decision["item_no"], "quantity_mismatch",
+                    f"quantity {int(q)} requested, the rationale speaks of {said}")]
+
+
+def value_checks(letter: dict, decisions: list[dict]) -> list[dict]:
+    """Checks that need only the letter's and its items' column values."""
+    out = required_fields(letter, decisions) + age_out_of_range(letter) + dates_out_of_order(letter)
+    for d in decisions:
+        out += outcome_contradicts_rationale(d) + quantity_mismatch(d)
+    return out
+
+
+# ---------------------------------------------------------------- text checks
+
+def sex_pronoun_conflict(letter: dict, summary: str) -> list[dict]:
+    sex = letter.get("patient_sex")
+    if sex not in ("male", "female") or not summary:
+        return []
+    counts = Counter()
+    for m in rules()["sex_pronoun_conflict"].regex.finditer(summary):
+        counts["male" if m.group("male") else "female"] += 1
+    other = "female" if sex == "male" else "male"
+    if counts[other] <= counts[sex]:
+        return []
+    words = "she/her" if other == "female" else "he/his/him"
+    return [finding(letter["letter_id"], None, "sex_pronoun_conflict",
+                    f"patient_sex {sex}, but the case summary says {words} {counts[other]} times "
+                    f"against {counts[sex]}")]
+
+
+def injury_dates_stated(text: str) -> list[tuple[str, str]]:
+    """(ISO date, date as printed) for every date an injury phrase points at."""
+    masked, dates = mask_dates(text)
+    out = []
+    for m in rules()["injury_date_conflict"].regex.finditer(masked):
+        d = date_for_token(masked, m.start("date"), dates)
+        out.append((d.iso, " ".join(d.text.split())))
+    return out
+
+
+def injury_date_conflict(letter_id: str, text: str) -> list[dict]:
+    stated = injury_dates_stated(text)
+    distinct = dict(stated)  # iso -> first printed form
+    if len(distinct) < 2:
+        return []
+    said = " vs ".join(f"{iso} ('{printed}')" for iso, printed in distinct.items())
+    return [finding(letter_id, None, "injury_date_conflict", f"the letter states the date of injury as {said}")]
+
+
+def header_summary_disagree(letter_id: str, header_date: Any, summary_date: Any) -> list[dict]:
+    h, s = _date(header_date), _date(summary_date)
+    if not h or not s or h == s:
+        return []
+    return [finding(letter_id, None, "header_summary_disagree",
+                    f"header Date of Injury {h}, the case summary says {s}")]
+
+
+def _letter_parts(record: LetterRecord) -> tuple[str, str]:
+    """(text outside the header table, case summary text), cut the way the extractor cut them."""
+    from .normalize import NormalizedText
+    from .sections import split_sections
+
+    doc = NormalizedText(record.text, (0,))
+    sections = split_sections(doc, record["layout"] or "unknown")
+    body = "\n".join(s.text(doc) for s in sections.parts if s.kind != "header")
+    summary = "\n".join(s.text(doc) for s in sections.all("summary"))
+    return body, summary
+
+
+def text_checks(record: LetterRecord) -> list[dict]:
+    from .extract.patient import extract_dated
+
+    lid = record["letter_id"]
+    body, summary = _letter_parts(record)
+    out = sex_pronoun_conflict(record.values, summary) + injury_date_conflict(lid, body)
+    header = next((e for e in record.evidence if e["field"] == "injury_date" and e["rule_id"] == _HEADER_INJURY_RULE),
+                  None)
+    if header and summary:
+        said = next(extract_dated(summary, "injury_date"), None)
+        out += header_summary_disagree(lid, header["value"], said.value if said else None)
+    return out
+
+
+# ---------------------------------------------------------------- entry points
+
+def audit_letter(record: LetterRecord) -> list[dict]:
+    """Every per-letter check: its values, its items' values and its text."""
+    decisions = [dict(d.values) for d in record.decisions]
+    return value_checks(record.values, decisions) + text_checks(record)
+
+
+#: Called in the worker by ``run``: one letter's audit rows.
+audit_rows = audit_letter
+
+
+def audit_tables(letters, decisions, evidence=None):
+    """Every check the tables alone can decide, as a DataFrame of AUDIT_COLUMNS.
+
+    Text checks need the letter text; of them only ``header_summary_disagree``
+    can be decided here, and only where the evidence table holds the summary's
+    own injury date next to the header's.
+    """
+    import pandas as pd
+
+    items: dict[str, list[dict]] = {}
+    for d in decisions.to_dict("records"):
+        items.setdefault(d["letter_id"], []).append(d)
+    rows: list[dict] = []
+    for letter in letters.to_dict("records"):
+        rows += value_checks(letter, items.get(letter["letter_id"], []))
+    if evidence is not None and len(evidence):
+        rows += _header_summary_from_evidence(evidence)
+    rows += duplicate_rows(letters)
+    return findings_frame(rows)
+
+
+def _header_summary_from_evidence(evidence) -> list[dict]:
+    ev = evidence[(evidence["field"] == "injury_date") & evidence["item_no"].isna()]
+    out = []
+    for lid, group in ev.groupby("letter_id"):
+        header = group[group["rule_id"] == _HEADER_INJURY_RULE]["value"]
+        summary = group[group["rule_id"].str.startswith(_INJURY_DATE_RULES)]["value"]
+        if len(header) and len(summary):
+            out += header_summary_disagree(lid, header.iloc[0], summary.iloc[0])
+    return out
+
+
+def duplicate_rows(letters) -> list[dict]:
+    out = []
+    seen = letters[["letter_id", "case_number", "source_path"]]
+    for lid, group in seen.groupby("letter_id"):
+        if len(group) > 1:
+            out.append(finding(lid, None, "duplicate_text",
+                               f"the same text came from {len(group)} inputs: {', '.join(group['source_path'])}"))
+    cases = seen[seen["case_number"].fillna("").astype(str).str.strip() != ""].drop_duplicates("letter_id")
+    for case, group in cases.groupby("case_number"):
+        if len(group) > 1:
+            for row in group.itertuples():
+                others = ", ".join(s for s in group["source_path"] if s != row.source_path)
+                out.append(finding(row.letter_id, None, "duplicate_case_number",
+                                   f"case {case} is also {others}"))
+    return out
+
+
+def batch_audit_rows(out_dir: str | Path) -> list[dict]:
+    """Cross-letter checks over a finished run (called by ``run`` after the tables are final)."""
+    return duplicate_rows(read_table(out_dir, "letters"))
+
+
+def findings_frame(rows: Iterable[dict]):
+    import pandas as pd
+
+    df = pd.DataFrame(list(rows), columns=[c.name for c in AUDIT_COLUMNS])
+    df["item_no"] = df["item_no"].astype("Int64")
+    return df
+
+
+# ---------------------------------------------------------------- reading a run back
+
+def read_table(out_dir: str | Path, table: str):
+    """A run's table as written: parquet when there, else CSV with the same columns typed."""
+    import pandas as pd
+
+    from .records import TABLES
+
+    out_dir = Path(out_dir)
+    if (out_dir / f"{table}.parquet").exists():
+        return pd.read_parquet(out_dir / f"{table}.parquet")
+    columns = TABLES[table] if table in TABLES else AUDIT_COLUMNS
+    path = out_dir / f"{table}.csv"
+    if not path.exists():
+        return pd.DataFrame({c.name: pd.Series(dtype="object") for c in columns})
+    import json
+
+    df = pd.read_csv(path, dtype=object, keep_default_na=False)
+    df = df.where(df != "", None)  # an empty CSV cell is a missing value, as in the parquet file
+    for c in columns:
+        if c.name not in df:
+            continue
+        if c.type == "int":
+            df[c.name] = pd.to_numeric(df[c.name]).astype("Int64")
+        elif c.type == "list":
+            df[c.name] = df[c.name].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+        elif c.type == "bool":
+            df[c.name] = df[c.name].map({"true": True, "false": False})
+    return df
+
+
+def reread(source_path: str) -> LetterRecord | None:
+    """The letter parsed again from its source file, or None when the source is gone or no longer a letter."""
+    from .inputs import MEMBER_SEPARATOR, InputRef
+    from .letter import NotAnIMRLetter, parse_normalized
+    from .normalize import normalize
+    from .read import ReadError, read_bytes
+
+    path, _, member = source_path.partition(MEMBER_SEPARATOR)
+    ref = InputRef(source_path, Path(path), member or None)
+    try:
+        doc = read_bytes(ref.read_bytes(1 << 62), source_path)
+        return parse_normalized(normalize(doc.pages), source_path=source_path, source_type=doc.source_type)
+    except (OSError, KeyError, ReadError, NotAnIMRLetter):
+        return None
+
+
+def load_findings(out_dir: str | Path, reread_sources: bool = True):
+    """A run's findings: the audit table written by ``run`` when there is one, else computed now.
+
+    Cross-letter checks are always recomputed, so a resumed run's duplicates
+    are judged over the whole batch. Without an audit table, text checks need
+    the source files; ``reread_sources=False`` (or sources moved away) leaves
+    them out, and the returned ``text_checked`` count says how many letters
+    had them.
+    """
+    import pandas as pd
+
+    letters = read_table(out_dir, "letters")
+    written = Path(out_dir, "audit.parquet").exists() or Path(out_dir, "audit.csv").exists()
+    if written:
+        per_letter = read_table(out_dir, "audit")
+        per_letter = per_letter[~per_letter["check"].isin(BATCH_CHECKS)]
+        frame = pd.concat([per_letter, findings_frame(duplicate_rows(letters))], ignore_index=True)
+        return findings_frame(frame.to_dict("records")), len(letters)
+    frame = audit_tables(letters, read_table(out_dir, "decisions"), read_table(out_dir, "evidence"))
+    have = set(zip(frame["letter_id"], frame["check"]))  # the evidence may already have decided one
+    rows, checked = [], 0
+    for lid, source in zip(letters["letter_id"], letters["source_path"]) if reread_sources else ():
+        record = reread(source)
+        if record is not None and record["letter_id"] == lid:  # same text as when the run read it
+            rows += [r for r in text_checks(record) if (lid, r["check"]) not in have]
+            checked += 1
+    return findings_frame(frame.to_dict("records") + rows), checked
+
+
+def missing_rates(letters, decisions) -> list[tuple[str, str, float]]:
+    """(table, column, share of rows empty) for every column of both tables."""
+    out = []
+    for table, df in (("letters", letters), ("decisions", decisions)):
+        for col in df.columns:
+            empty = df[col].map(lambda v: _empty(v) or (hasattr(v, "__len__") and not isinstance(v, str)
+                                                       and len(v) == 0))
+            out.append((table, col, float(empty.mean()) if len(df) else 0.0))
+    return out

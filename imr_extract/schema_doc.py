@@ -1,0 +1,35 @@
+"""Render docs/schema.md from the declarations in records.py (run: python -m imr_extract.schema_doc)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .records import TABLES
+
+_INTRO = """# Output schema
+
+Generated from `imr_extract/records.py` by `python -m imr_extract.schema_doc > docs/schema.md`;
+a test fails when this file and the code disagree.
+
+Every run writes each table as `<table>.csv` and `<table>.parquet` (plus `imr.duckdb` with
+`--formats duckdb`). Types: `string`; `int` (Parquet int64, empty when not stated); `bool`;
+`date` (ISO `YYYY-MM-DD` in CSV, Parquet date32); `list` (JSON array in CSV, Parquet list<string>).
+An empty cell means the letter does not state the value: nothing is guessed or defaulted.
+"""
+
+
+def render() -> str:
+    parts = [_INTRO]
+    for table, columns in TABLES.items():
+        parts.append(f"\n## `{table}`\n\n| column | type | meaning |\n|---|---|---|")
+        for c in columns:
+            parts.append(f"| `{c.name}` | {c.type} | {c.description.replace('|', '/')} |")
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    out = render()
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_text(out, encoding="utf-8")
+    else:
+        sys.stdout.write(out)

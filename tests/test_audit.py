@@ -1,0 +1,349 @@
+"""The data-quality audit: every check trips on one letter and stays quiet on another.
+
+Letters built here are SYNTHETIC (made up for these tests, no real patient);
+they follow the FDL layout closely enough for the extractor to read them.
+"""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, strategies as st
+
+from conftest import SHARED_DIR, require_shared, seed_paths
+from imr_extract import audit, parse_text
+from imr_extract.extract.dates import mask_dates
+from imr_extract.extract.quantity import digitize
+from imr_extract.records import DECISION_COLUMNS, LETTER_COLUMNS
+from imr_extract.rules import load_rules
+
+#: seeds.json names findings by subject; the audit names them by check.
+SEED_SUBJECTS = {"sex": "sex_pronoun_conflict", "injury_date": "injury_date_conflict",
+                 "quantity": "quantity_mismatch"}
+
+# ------------------------------------------------------------------ synthetic letters
+
+HEADER = """Case Number: CM16-0000001
+Date Assigned: 11/23/2016 Date of Injury: {doi}
+Decision Date: 12/21/2016 UR Denial Date: 11/02/2016
+Priority: Standard Application
+Received:
+11/15/2016
+"""
+BODY = """HOW THE IMR FINAL DETERMINATION WAS MADE
+MAXIMUS Federal Services sent the complete case file to an expert reviewer. He/she has no
+affiliation with the employer, employee, providers or the claims administrator.
+The Expert Reviewer has the following credentials:
+State(s) of Licensure: California
+Certification(s)/Specialty: Physical Medicine & Rehabilitation
+CLINICAL CASE SUMMARY
+The expert reviewer developed the following clinical case summary based on a review of the
+case file, including all medical records:
+{summary}
+IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+{title}: {outcome}
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment Guidelines.
+MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2009, Section(s): Physical Medicine.
+Decision rationale: {rationale}
+"""
+SUMMARY_OK = ("The injured worker is a 44 year old male with a date of injury of 10-16-2016. He reports low back "
+              "pain. His pain is rated 6 out of 10. A utilization review dated 11-02-2016 non-certified the request.")
+RATIONALE_OK = "The guidelines support a trial of physical therapy. The request is not medically necessary."
+TITLE_OK = "Physical therapy 2 times a week for 6 weeks for the low back"
+
+
+def synthetic_letter(summary: str = SUMMARY_OK, rationale: str = RATIONALE_OK, title: str = TITLE_OK,
+                     outcome: str = "Upheld", doi: str | None = "10/16/2016"):
+    """A made-up FDL letter, parsed; ``doi=None`` leaves the header table out."""
+    text = (HEADER.format(doi=doi) if doi else "") + BODY.format(summary=summary, title=title, outcome=outcome,
+                                                                   rationale=rationale)
+    return parse_text(text, "synthetic.txt")
+
+
+def checks_of(rows) -> set[str]:
+    return {r["check"] for r in rows}
+
+
+# (check, letter that trips it, letter that does not): text checks need a real letter text
+TEXT_CASES = {
+    "sex_pronoun_conflict": (
+        dict(summary="This is a 40 year old male with a date of injury of 10-16-2016. The claimant stated her "
+                     "problem began at work; she had sudden onset of back pain."),
+        dict(summary="This is a 40 year old male with a date of injury of 10-16-2016. He says his wife told "
+                     "him she would drive; he has back pain and his sleep is poor."),
+    ),
+    "injury_date_conflict": (
+        dict(summary="This is a 40 year old male with a date of injury of 10-16-2016. He stated his pain began "
+                     "while lifting a box on Oct. 6, 2016."),
+        dict(summary="This is a 40 year old male with a date of injury of 10-16-2016. He was injured on "
+                     "October 16, 2016 lifting a box and began therapy on 11-01-2016."),
+    ),
+    "header_summary_disagree": (
+        dict(doi="04/15/2013"),
+        dict(doi="10/16/2016"),
+    ),
+    "quantity_mismatch": (
+        dict(rationale="The patient had 6 sessions before. The provider asked for 8 additional sessions. The request "
+                       "is not medically necessary."),
+        dict(rationale="The patient had 6 sessions before. The request for 12 physical therapy visits exceeds the "
+                       "guidelines' 10 visits. The request is not medically necessary."),
+    ),
+    "outcome_contradicts_rationale": (
+        dict(outcome="Overturned"),
+        dict(outcome="Upheld"),
+    ),
+}
+
+
+@pytest.mark.parametrize("check", sorted(TEXT_CASES))
+def test_text_check_trips_on_one_letter_not_the_other(check):
+    trips, quiet = TEXT_CASES[check]
+    assert check in checks_of(audit.audit_rows(synthetic_letter(**trips)))
+    assert check not in checks_of(audit.audit_rows(synthetic_letter(**quiet)))
+
+
+def test_clean_synthetic_letter_has_no_finding():
+    assert audit.audit_rows(synthetic_letter()) == []
+
+
+def test_header_summary_disagree_needs_a_header():
+    # without a header the summary's date is the injury_date itself: nothing to disagree with
+    assert "header_summary_disagree" not in checks_of(audit.audit_rows(synthetic_letter(doi=None)))
+
+
+def test_findings_name_what_disagrees():
+    rows = audit.audit_rows(synthetic_letter(**TEXT_CASES["injury_date_conflict"][0]))
+    (row,) = [r for r in rows if r["check"] == "injury_date_conflict"]
+    assert "2016-10-16" in row["message"] and "2016-10-06" in row["message"] and "Oct. 6, 2016" in row["message"]
+    assert row["severity"] == "warning" and row["item_no"] is None
+
+
+# ------------------------------------------------------------------ value checks on tables
+
+def letters_frame(**overrides) -> pd.DataFrame:
+    row = {c.name: None for c in LETTER_COLUMNS}
+    row.update(letter_id="L1", source_path="synthetic-1.txt", case_number="CM16-0000001", patient_age=44,
+               patient_sex="male", injury_date="2016-10-16", ur_date="2016-11-02", date_assigned="2016-11-23",
+               decision_date="2016-12-21", n_items=1)
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+def decisions_frame(**overrides) -> pd.DataFrame:
+    row = {c.name: None for c in DECISION_COLUMNS}
+    row.update(letter_id="L1", item_no=1, service_text=TITLE_OK, outcome="upheld", quantity=12,
+               rationale=RATIONALE_OK, rationale_finding="not_medically_necessary")
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+TABLE_CASES = {
+    "dates_out_of_order": [
+        (dict(ur_date="2015-01-01"), {}),
+        (dict(decision_date="2016-11-01"), {}),
+        (dict(decision_date="2016-11-10"), {}),  # after the UR date, before the date assigned
+    ],
+    "age_out_of_range": [(dict(patient_age=7), {}), (dict(patient_age=101), {})],
+    "outcome_contradicts_rationale": [
+        ({}, dict(outcome="overturned")),
+        ({}, dict(rationale_finding="medically_necessary")),
+    ],
+    "quantity_mismatch": [({}, dict(rationale="The PTP has asked for 6 additional sessions in this case."))],
+    "required_field_missing": [
+        ({}, dict(outcome=None)), ({}, dict(service_text="")), (dict(patient_age=None), {}),
+        (dict(injury_date=None), {}), (dict(n_items=0), {}),
+    ],
+}
+
+
+@pytest.mark.parametrize("check,letter,decision",
+                         [(c, lt, d) for c, cases in TABLE_CASES.items() for lt, d in cases],
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_table_check_trips(check, letter, decision):
+    found = audit.audit_tables(letters_frame(**letter), decisions_frame(**decision))
+    assert check in set(found["check"]), found
+
+
+def test_clean_tables_have_no_finding():
+    found = audit.audit_tables(letters_frame(), decisions_frame())
+    assert found.empty, found
+    assert list(found.columns) == [c.name for c in audit.AUDIT_COLUMNS]
+
+
+@pytest.mark.parametrize("age", [14, 100])
+def test_age_range_is_inclusive(age):
+    assert audit.audit_tables(letters_frame(patient_age=age), decisions_frame()).empty
+
+
+def test_required_field_severity_follows_the_field():
+    found = audit.audit_tables(letters_frame(ur_date=None, patient_age=None), decisions_frame(outcome=None))
+    severity = {m.split()[0]: s for m, s in zip(found["message"], found["severity"])}
+    assert severity == {"ur_date": "info", "patient_age": "warning", "outcome": "error"}
+
+
+def test_duplicates_across_a_batch():
+    letters = pd.concat([letters_frame(),
+                         letters_frame(source_path="synthetic-1.pdf"),  # same text, second input
+                         letters_frame(letter_id="L2", source_path="synthetic-2.txt"),  # same case, other text
+                         letters_frame(letter_id="L3", source_path="synthetic-3.txt", case_number="CM16-0000003")],
+                        ignore_index=True)
+    found = audit.audit_tables(letters, decisions_frame())
+    by_check = found.groupby("check")["letter_id"].apply(set).to_dict()
+    assert by_check == {"duplicate_text": {"L1"}, "duplicate_case_number": {"L1", "L2"}}
+    clean = audit.audit_tables(letters.iloc[[0, 3]], decisions_frame())
+    assert clean.empty
+
+
+@given(st.dates(), st.dates(), st.dates())
+def test_dates_out_of_order_exactly_when_out_of_order(injury, ur, decision):
+    letter = letters_frame(injury_date=injury, ur_date=ur, decision_date=decision, date_assigned=None)
+    found = audit.audit_tables(letter, decisions_frame())
+    assert ("dates_out_of_order" in set(found["check"])) == (ur < injury or decision < ur)
+
+
+@given(st.text(max_size=400))
+def test_text_scans_never_fail(text):
+    audit.injury_dates_stated(text)
+    audit.rationale_request_counts(text)
+
+
+# ------------------------------------------------------------------ the rule file
+
+def test_every_check_is_tested_and_implemented():
+    tested = set(TEXT_CASES) | set(TABLE_CASES) | {"duplicate_text", "duplicate_case_number"}
+    assert set(audit.check_names()) == tested
+
+
+def test_rules_are_well_formed():
+    for rule in load_rules("audit"):
+        assert rule.severity in audit.SEVERITIES, rule.id
+        assert rule.description and rule.examples, rule.id
+        if rule.id.startswith("required_field_missing."):
+            field = rule.id.split(".", 1)[1]
+            assert field in {c.name for c in LETTER_COLUMNS + DECISION_COLUMNS}, rule.id
+
+
+@pytest.mark.parametrize("rule", [r for r in load_rules("audit") if r.get("pattern")], ids=lambda r: r.id)
+def test_rule_examples_match_their_pattern(rule):
+    for example in rule.examples:
+        assert rule.regex.search(digitize(example)[0]), (rule.id, example)
+
+
+def test_rule_expectations():
+    rules = audit.rules()
+    sex = rules["sex_pronoun_conflict"].regex.search(rules["sex_pronoun_conflict"].example)
+    assert ("female" if sex.group("female") else "male") == rules["sex_pronoun_conflict"].expect
+    doi = rules["injury_date_conflict"]
+    assert len(doi.regex.findall(doi.example)) == doi.expect
+    q = rules["quantity_mismatch"]
+    assert int(q.regex.search(q.example).group("n")) == q.expect
+
+
+@pytest.mark.parametrize("text,dates", [
+    ("with a date of injury of August 17, 2012 and", ["2012-08-17"]),
+    ("The injured worker was seen on 7-14-2015.", []),  # 'injured worker' is who, not when
+    ("She injured her left knee at work on 3/2/2014.", ["2014-03-02"]),
+    ("her problem began while lifting a box on Aug. 7, 2012", ["2012-08-07"]),
+    ("He began physical therapy on 3/3/2013.", []),  # treatment beginning is not the injury
+    ("who sustained an industrial injury on 10-29-2010", ["2010-10-29"]),
+])
+def test_injury_phrases(text, dates):
+    assert [iso for iso, _ in audit.injury_dates_stated(text)] == dates
+
+
+@pytest.mark.parametrize("rationale,counts", [
+    ("The PTP has asked for 6 additional sessions in this case.", [6]),
+    ("the request for Twelve sessions of physical therapy", [12]),
+    ("The patient has received 6 sessions of therapy.", []),  # past treatment
+    ("MTUS recommends 4-6 visits over 2 weeks.", []),  # guideline allowance
+    ("guidelines allow 9-10 additional visits", []),  # a range, not a request
+])
+def test_rationale_request_counts(rationale, counts):
+    assert [n for n, _ in audit.rationale_request_counts(rationale)] == counts
+
+
+# ------------------------------------------------------------------ the seeds and a whole run
+
+def seed_expectations() -> dict[str, set[str]]:
+    require_shared()
+    letters = json.loads((SHARED_DIR / "expected" / "seeds.json").read_text())["letters"]
+    return {stem: {SEED_SUBJECTS[s] for s in (v.get("audit_expected") or [])} for stem, v in letters.items()}
+
+
+@pytest.mark.parametrize("path", seed_paths(), ids=lambda p: p.stem[:3])
+def test_seed_audit_expected(path):
+    expected = seed_expectations()[path.stem]
+    rows = audit.audit_rows(parse_text(path.read_text(encoding="utf-8"), str(path)))
+    raised = {r["check"] for r in rows if r["severity"] != "info"}
+    assert raised == expected, rows
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    from imr_extract.batch import RunSettings, run
+    from imr_extract.inputs import expand
+
+    out = tmp_path_factory.mktemp("seed-run")
+    run(list(expand([str(p) for p in seed_paths()])), out, RunSettings(workers=1, timeout=None, quiet=True))
+    return out
+
+
+def _key(df: pd.DataFrame) -> list[tuple]:
+    return sorted(zip(df["letter_id"], df["item_no"].astype(object).where(df["item_no"].notna(), None),
+                      df["check"], df["message"]))
+
+
+def test_tables_and_reread_give_the_run_time_findings(seed_run):
+    from imr_extract import parse_file
+
+    at_run = audit.findings_frame(r for p in seed_paths() for r in audit.audit_rows(parse_file(p)))
+    found, text_checked = audit.load_findings(seed_run)
+    assert text_checked == 5
+    assert _key(found) == _key(at_run)
+    tables_only, none_checked = audit.load_findings(seed_run, reread_sources=False)
+    assert none_checked == 0
+    assert set(tables_only["check"]).isdisjoint(audit.TEXT_CHECKS)
+    assert "quantity_mismatch" in set(tables_only["check"])  # the rationale column is enough for it
+
+
+def test_audit_table_of_the_run_is_used(seed_run, tmp_path):
+    """With OUT/audit.parquet (written by `run`), its rows are read; duplicates are recomputed."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(seed_run, out)
+    stale = {"letter_id": "gone", "item_no": None, "check": "duplicate_text", "severity": "info", "message": "old"}
+    mine = {"letter_id": "x", "item_no": None, "check": "age_out_of_range", "severity": "warning", "message": "m"}
+    audit.findings_frame([stale, mine]).to_parquet(out / "audit.parquet")
+    found, _ = audit.load_findings(out)
+    assert found.to_dict("records") == [mine]
+    assert audit.batch_audit_rows(out) == []
+
+
+def test_csv_only_run_reads_the_same(seed_run, tmp_path):
+    from imr_extract.batch import RunSettings, run
+    from imr_extract.inputs import expand
+
+    out = tmp_path / "csv"
+    run(list(expand([str(p) for p in seed_paths()])), out,
+        RunSettings(workers=1, timeout=None, quiet=True, formats=("csv",)))
+    assert not (out / "letters.parquet").exists()
+    assert _key(audit.load_findings(out)[0]) == _key(audit.load_findings(seed_run)[0])
+
+
+def test_audit_command(seed_run, tmp_path):
+    from imr_extract.cli import main
+
+    csv_path = tmp_path / "findings.csv"
+    result = CliRunner().invoke(main, ["audit", str(seed_run), "--findings", str(csv_path)])
+    assert result.exit_code == 0, result.output
+    for text in ("Empty share per column", "patient_age", "service_text", "Findings per check",
+                 "sex_pronoun_conflict", "Letters with most findings", "000_b0a27e04161ace7c"):
+        assert text in result.output
+    assert len(pd.read_csv(csv_path)) >= 3
+    failing = CliRunner().invoke(main, ["audit", str(seed_run), "--fail-on", "warning"])
+    assert failing.exit_code == 1
+    assert CliRunner().invoke(main, ["audit", str(seed_run), "--fail-on", "error"]).exit_code == 0
