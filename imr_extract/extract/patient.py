@@ -11,13 +11,13 @@ from .dates import date_for_token, mask_dates
 
 _HE = regex.compile(r"\b(?:he|him|his|himself)\b", regex.IGNORECASE)
 _SHE = regex.compile(r"\b(?:she|her|hers|herself)\b", regex.IGNORECASE)
-_DIAGNOSES = regex.compile(
+_DIAGNOSIS_CUE = regex.compile(
     r"""\b(?:
           diagnosed\s+(?:as\s+having|with|as)
         | diagnos[ie]s\s+(?:include[sd]?|are|were|was|is|of)(?:\s*:)?
         | diagnos[ie]s\s*:
         | diagnostic\s+impressions?\s*(?:include[sd]?|are|were|:)
-      )\s+(?P<value>[^.;]+?(?:\.\d[^.;]*?)*)(?:\.(?!\d)|;|$)""",
+      )\s+""",
     regex.VERBOSE | regex.IGNORECASE,
 )
 _LIST_SPLIT = regex.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|;\s*|\s+and\s+|\s+as\s+well\s+as\s+)\s*", regex.IGNORECASE)
@@ -76,23 +76,18 @@ def extract_dated(text: str, field: str) -> Iterator[Finding]:
 
 
 def extract_diagnoses(text: str) -> Iterator[Finding]:
-    flat = regex.sub(r"\s+", " ", text)
-    m = _DIAGNOSES.search(flat)
+    """The list after the first diagnosis cue, up to the end of its sentence (spaCy decides where that is)."""
+    from ..nlp import sentence_around
+
+    m = _DIAGNOSIS_CUE.search(text)
     if not m:
         return
+    _, sent_end = sentence_around(text, m.start())
+    span = text[m.end():sent_end].rstrip(" .;\n")
     items = []
-    for part in _LIST_SPLIT.split(m.group("value")):
+    for part in _LIST_SPLIT.split(regex.sub(r"\s+", " ", span)):
         part = part.strip(" :,-\"'").removeprefix("the ").strip()
         if 2 < len(part) < 120:
             items.append(part)
     if items:
-        # offsets refer to the whitespace-folded copy only when text had runs of
-        # whitespace; map the start back by searching the first words
-        start = _map_back(text, flat, m.start("value"))
-        yield Finding("diagnoses", items, start, start + len(m.group("value")), "dx-diagnosed", m.group(0))
-
-
-def _map_back(text: str, flat: str, flat_pos: int) -> int:
-    probe = flat[flat_pos:flat_pos + 20].split(" ")[0]
-    pos = text.find(probe)
-    return pos if pos >= 0 else 0
+        yield Finding("diagnoses", items, m.end(), m.end() + len(span), "dx-diagnosed", text[m.start():m.end() + len(span)])
