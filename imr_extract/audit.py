@@ -14,23 +14,15 @@ Every finding is one row of ``AUDIT_COLUMNS``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from .extract.dates import date_for_token, mask_dates
-from .records import DECISION_COLUMNS, LETTER_COLUMNS, Column, LetterRecord
+from .records import AUDIT_COLUMNS, DECISION_COLUMNS, LETTER_COLUMNS, Column, LetterRecord
 from .rules import Rule, load_rules
 
-AUDIT_COLUMNS: tuple[Column, ...] = (
-    Column("letter_id", "string", "The letter the finding is about."),
-    Column("item_no", "int", "The item, for findings about one decision; empty for letter findings."),
-    Column("check", "string", "The check that fired (patterns/audit.yaml id, before any dot)."),
-    Column("severity", "string", "`error` (the row is likely wrong), `warning` (look before trusting it) or `info`."),
-    Column("message", "string", "What disagrees with what, quoting the letter where the check read text."),
-)
 SEVERITIES = ("error", "warning", "info")
 #: Checks that need the batch, not one letter; recomputed whenever a batch is audited.
 BATCH_CHECKS = ("duplicate_case_number", "duplicate_text")
@@ -239,8 +231,13 @@ def audit_letter(record: LetterRecord) -> list[dict]:
     return value_checks(record.values, decisions) + text_checks(record)
 
 
-#: Called in the worker by ``run``: one letter's audit rows.
-audit_rows = audit_letter
+def audit_rows(record: LetterRecord) -> list[dict]:
+    """``audit_letter`` for the worker of ``run``: a failing check must not cost the letter its rows."""
+    try:
+        return audit_letter(record)
+    except Exception as exc:  # noqa: BLE001 - report it as a finding and keep the letter
+        return [finding(record["letter_id"], None, "audit_failed",
+                        f"a check raised {type(exc).__name__}: {exc}; please report this letter")]
 
 
 def audit_tables(letters, decisions, evidence=None):
@@ -250,8 +247,6 @@ def audit_tables(letters, decisions, evidence=None):
     can be decided here, and only where the evidence table holds the summary's
     own injury date next to the header's.
     """
-    import pandas as pd
-
     items: dict[str, list[dict]] = {}
     for d in decisions.to_dict("records"):
         items.setdefault(d["letter_id"], []).append(d)
@@ -338,16 +333,15 @@ def read_table(out_dir: str | Path, table: str):
 
 def reread(source_path: str) -> LetterRecord | None:
     """The letter parsed again from its source file, or None when the source is gone or no longer a letter."""
+    from . import parse_pages
     from .inputs import MEMBER_SEPARATOR, InputRef
-    from .letter import NotAnIMRLetter, parse_normalized
-    from .normalize import normalize
+    from .letter import NotAnIMRLetter
     from .read import ReadError, read_bytes
 
     path, _, member = source_path.partition(MEMBER_SEPARATOR)
-    ref = InputRef(source_path, Path(path), member or None)
     try:
-        doc = read_bytes(ref.read_bytes(1 << 62), source_path)
-        return parse_normalized(normalize(doc.pages), source_path=source_path, source_type=doc.source_type)
+        doc = read_bytes(InputRef(source_path, Path(path), member or None).read_bytes(1 << 62), source_path)
+        return parse_pages(doc.pages, source_path=source_path, source_type=doc.source_type)
     except (OSError, KeyError, ReadError, NotAnIMRLetter):
         return None
 

@@ -13,8 +13,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from . import __version__
 from .inputs import InputRef
+from .records import TABLES
 from .read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS, ReadError
-from .worker import Rows, error_rows, process_letter
+from .worker import Rows, error_rows, process_letter, warm_up
 from .write import PartStore, finalize, write_json_atomic
 
 ENGINES = ("local", "dask")
@@ -118,7 +119,7 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
     done_paths, done_hashes = store.done_inputs()
     seen = {h: "an earlier run" for h in done_hashes}
     stats = {"skipped_done": 0, "duplicates": 0, "processed": 0}
-    buffer: Rows = {"letters": [], "decisions": [], "evidence": [], "errors": []}
+    buffer: Rows = {table: [] for table in TABLES}
     buffered_inputs: list[tuple[str, str | None]] = []
     bar = _progress_bar(len(refs), settings.quiet) if progress is None else progress
     n_errors = 0
@@ -155,7 +156,7 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
     finally:
         if bar is not None:
             bar.close()
-    counts = finalize(store, out_dir, settings.formats)
+    counts = finalize(store, out_dir, settings.formats, extra={"audit": _batch_audit(store)})
     if "duckdb" in settings.formats:
         from .duck import write_duckdb
 
@@ -174,6 +175,18 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
         "errors_by_kind": errors_by_kind,
     })
     return RunSummary(out_dir, counts, errors_by_kind, stats["processed"], stats["skipped_done"], stats["duplicates"])
+
+
+def _batch_audit(store: PartStore) -> list[dict]:
+    """Checks across letters (same case number or text twice), over every part of the run."""
+    import pyarrow as pa
+
+    from .audit import duplicate_rows
+
+    tables = [t.select(["letter_id", "case_number", "source_path"]) for t in store.iter_batches("letters")]
+    if not tables:
+        return []
+    return duplicate_rows(pa.concat_tables(tables).to_pandas())
 
 
 def _errors_by_kind(store: PartStore) -> dict[str, int]:
@@ -204,7 +217,7 @@ def _run_local(tasks: Iterator[_Task], settings: RunSettings, accept: Callable[[
 
     in_flight: dict = {}
     limit = settings.workers * 4
-    with ProcessPool(max_workers=settings.workers) as pool:
+    with ProcessPool(max_workers=settings.workers, initializer=warm_up) as pool:
         def settle(done) -> None:
             for fut in done:
                 task = in_flight.pop(fut)

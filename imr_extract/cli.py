@@ -128,7 +128,4 @@ def _register_insight_commands() -> None:
         main.add_command(command)
 
 
-try:
-    _register_insight_commands()
-except ImportError:  # pragma: no cover - only while the module is absent
-    pass
+_register_insight_commands()

@@ -27,7 +27,7 @@ def audit(out_dir, no_reread, worst, findings_path, fail_on) -> None:
     Uses OUT_DIR/audit.parquet (or .csv) when the run wrote one; otherwise runs the checks now,
     from the tables and, for the checks that read letter text, from the source files.
     """
-    from .audit import SEVERITIES, load_findings, missing_rates, read_table
+    from .audit import SEVERITIES, check_names, load_findings, missing_rates, read_table
     from .report import worst_letters
 
     letters, decisions = read_table(out_dir, "letters"), read_table(out_dir, "decisions")
@@ -35,7 +35,7 @@ def audit(out_dir, no_reread, worst, findings_path, fail_on) -> None:
     echo = click.echo
     echo(f"{len(letters)} letters, {len(decisions)} decisions in {out_dir}; "
          f"text checks on {text_checked} of {len(letters)} letters")
-    echo("\nEmpty share per column")
+    echo("\nMissing rate per field (share of rows empty)")
     rates = missing_rates(letters, decisions)
     width = max((len(c) for _, c, _ in rates), default=10)
     for table in ("letters", "decisions"):
@@ -45,15 +45,16 @@ def audit(out_dir, no_reread, worst, findings_path, fail_on) -> None:
                 bar = "#" * round(rate * 20)
                 echo(f"    {col:{width}s} {rate:6.1%}  {bar}")
     echo("\nFindings per check")
-    if findings.empty:
-        echo("  none")
-    else:
+    if not findings.empty:
         per = findings.groupby(["check", "severity"])["letter_id"].agg(["size", "nunique"]).reset_index()
         per["rank"] = per["severity"].map(SEVERITIES.index)
         per = per.sort_values(["rank", "size", "check"], ascending=[True, False, True])
         echo(f"  {'check':32s} {'severity':8s} {'findings':>8s} {'letters':>8s}")
         for r in per.itertuples():
             echo(f"  {r.check:32s} {r.severity:8s} {r.size:8d} {r.nunique:8d}")
+    clean = [c for c in check_names() if c not in set(findings["check"])]
+    if clean:
+        echo(f"  no findings: {', '.join(clean)}")
     if worst and not findings.empty:
         echo(f"\nLetters with most findings (top {worst})")
         for source, n, checks in worst_letters(letters, findings, worst):

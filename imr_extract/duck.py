@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from .records import TABLES
+from .write import _atomic_path
 
 DB_NAME = "imr.duckdb"
 
@@ -26,10 +27,9 @@ def _table_sources(out_dir: Path, table: str) -> list[Path]:
     final = out_dir / f"{table}.parquet"
     if final.exists():
         return [final]
-    from .write import PARTS_DIR
+    from .write import PartStore
 
-    parts = out_dir / PARTS_DIR
-    return [parts / f"{m.stem}.{table}.parquet" for m in sorted(parts.glob("part-*.json"))]
+    return PartStore(out_dir).part_files(table)
 
 
 def _arrow_table(out_dir: Path, table: str, columns):
@@ -58,7 +58,7 @@ def write_duckdb(out_dir: str | Path) -> Path:
 
         tables["audit"] = AUDIT_COLUMNS
     path = out_dir / DB_NAME
-    tmp = out_dir / f".{DB_NAME}.tmp-{os.getpid()}"
+    tmp = _atomic_path(path)
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:

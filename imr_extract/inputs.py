@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -18,21 +19,27 @@ class InputRef:
     display: str  # what goes to source_path
     path: Path
     member: str | None = None
+    problem: str | None = None  # why this input cannot be read at all (a damaged archive)
 
     def read_bytes(self, max_bytes: int) -> bytes:
         from .read import ReadError
 
+        if self.problem:
+            raise ReadError("corrupt_archive", self.problem)
         if self.member is None:
             size = self.path.stat().st_size
             if size > max_bytes:
                 raise ReadError("file_too_large", f"{size} bytes is over the {max_bytes}-byte limit (--max-bytes)")
             return self.path.read_bytes()
-        with zipfile.ZipFile(self.path) as zf:
-            info = zf.getinfo(self.member)
-            if info.file_size > max_bytes:
-                raise ReadError("file_too_large",
-                                f"{info.file_size} bytes is over the {max_bytes}-byte limit (--max-bytes)")
-            return zf.read(self.member)
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                info = zf.getinfo(self.member)
+                if info.file_size > max_bytes:
+                    raise ReadError("file_too_large",
+                                    f"{info.file_size} bytes is over the {max_bytes}-byte limit (--max-bytes)")
+                return zf.read(self.member)
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
+            raise ReadError("corrupt_archive", f"this member of the zip archive cannot be extracted: {exc}") from exc
 
 
 class InputError(ValueError):
@@ -52,9 +59,9 @@ def expand(paths: Iterable[str | Path]) -> Iterator[InputRef]:
             for child in sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)):
                 if _is_letter(child.name):
                     yield InputRef(str(child), child)
-                elif zipfile.is_zipfile(child) and child.suffix.lower() == ".zip":
+                elif child.suffix.lower() == ".zip":
                     yield from _zip_members(child)
-        elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+        elif path.suffix.lower() == ".zip":
             yield from _zip_members(path)
         else:
             yield InputRef(str(path), path)
@@ -65,8 +72,13 @@ def _hidden(p: Path, root: Path) -> bool:
 
 
 def _zip_members(path: Path) -> Iterator[InputRef]:
-    with zipfile.ZipFile(path) as zf:
-        names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
+    """Each letter in the archive; a damaged archive is one input that becomes an error row."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        yield InputRef(str(path), path, problem=f"the zip archive cannot be opened ({exc}); its letters were not read")
+        return
     for name in names:
         if _is_letter(name) and not Path(name).name.startswith("."):
             yield InputRef(f"{path}{MEMBER_SEPARATOR}{name}", path, name)

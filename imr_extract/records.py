@@ -86,7 +86,7 @@ DECISION_COLUMNS: tuple[Column, ...] = (
 ERROR_COLUMNS: tuple[Column, ...] = (
     Column("source_path", "string", "The input that could not become a letter."),
     Column("content_hash", "string", "SHA-256 of the input's bytes (empty when it could not be read)."),
-    Column("error_kind", "string", "empty_file, unreadable_file, file_too_large, corrupt_pdf, encrypted_pdf, "
+    Column("error_kind", "string", "empty_file, unreadable_file, file_too_large, corrupt_archive, corrupt_pdf, encrypted_pdf, "
                                    "no_text_layer, undecodable_text, not_an_imr_letter, duplicate (same bytes as an "
                                    "earlier input), timeout, worker_crashed, internal_error."),
     Column("message", "string", "What went wrong and what to do about it."),
@@ -104,11 +104,20 @@ EVIDENCE_COLUMNS: tuple[Column, ...] = (
     Column("text", "string", "The matched source snippet."),
 )
 
+AUDIT_COLUMNS: tuple[Column, ...] = (
+    Column("letter_id", "string", "The letter the finding is about."),
+    Column("item_no", "int", "The item, for findings about one decision; empty for letter findings."),
+    Column("check", "string", "The check that fired (patterns/audit.yaml id, before any dot)."),
+    Column("severity", "string", "`error` (the row is likely wrong), `warning` (look before trusting it) or `info`."),
+    Column("message", "string", "What disagrees with what, quoting the letter where the check read text."),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "letters": LETTER_COLUMNS,
     "decisions": DECISION_COLUMNS,
     "errors": ERROR_COLUMNS,
     "evidence": EVIDENCE_COLUMNS,
+    "audit": AUDIT_COLUMNS,
 }
 
 

@@ -163,7 +163,7 @@ def age_and_sex(letters):
             fig.add_trace(go.Histogram(x=sub, name=f"{name} ({len(sub)})", marker_color=color,
                                        xbins={"start": 10, "end": 100, "size": 5},
                                        hovertemplate="age %{x}: %{y} letters<extra>" + name + "</extra>"))
-    fig.update_layout(barmode="stack", xaxis_title="age (5-year bins)", yaxis_title="letters")
+    fig.update_layout(barmode="stack", xaxis={"title": "age (5-year bins)", "dtick": 5}, yaxis_title="letters")
     return fig
 
 
@@ -207,7 +207,7 @@ def data_quality(letters, dec, findings):
 
     rates = missing_rates(letters, dec)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.22,
-                        subplot_titles=("Empty share per column", "Audit findings per check"))
+                        subplot_titles=("Missing rate per column", "Audit findings per check"))
     _figure("data-quality", height=max(480, 160 + 17 * len(rates)), fig=fig)
     fig.update_layout(legend={"y": -0.02, "yanchor": "top"}, barmode="stack")
     for table in ("letters", "decisions"):
@@ -295,12 +295,14 @@ def write_report(out_dir: str | Path, html_path: str | Path, reread_sources: boo
     """Build the dashboard of the run in ``out_dir``; written to a temporary name, then renamed."""
     import os
 
+    from .write import _atomic_path
+
     letters = read_table(out_dir, "letters")
     findings, text_checked = load_findings(out_dir, reread_sources=reread_sources)
     note = "" if text_checked == len(letters) else f" (text checks on {text_checked} of {len(letters)} letters)"
     page = render_html(letters, read_table(out_dir, "decisions"), findings, str(out_dir), note)
     html_path = Path(html_path)
-    tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")
+    tmp = _atomic_path(html_path)
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, html_path)
     return html_path

@@ -28,16 +28,34 @@ def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str =
     except Exception as exc:  # a bug of ours: keep going, but say so plainly
         return error_rows(name, content_hash, "internal_error",
                           f"unexpected {type(exc).__name__}: {exc}; please report this letter")
+    from .audit import audit_rows
+
     letter = dict(record.values)
     letter["content_hash"] = content_hash
     return {
         "letters": [letter],
         "decisions": [d.values for d in record.decisions],
         "evidence": record.evidence,
+        "audit": audit_rows(record),
         "errors": [],
     }
 
 
 def error_rows(name: str, content_hash: str | None, kind: str, message: str) -> Rows:
-    return {"letters": [], "decisions": [], "evidence": [],
+    return {"letters": [], "decisions": [], "evidence": [], "audit": [],
             "errors": [{"source_path": name, "content_hash": content_hash, "error_kind": kind, "message": message}]}
+
+
+def warm_up() -> None:
+    """Import and compile everything once per worker, so a letter's time limit measures the letter."""
+    from . import audit, letter  # noqa: F401  (imports every extractor and check)
+    from .extract import service  # noqa: F401
+    from .nlp import blank_pipeline
+    from .rules import RULE_KEYS, load_rules
+
+    for kind in RULE_KEYS:
+        for rule in load_rules(kind):
+            if "pattern" in rule.attrs:
+                _ = rule.regex
+    blank_pipeline()
+    import pypdfium2  # noqa: F401

@@ -8,6 +8,7 @@ part) and also appear by rename, so a crash never leaves a table that looks whol
 from __future__ import annotations
 
 import csv
+import itertools
 import datetime as dt
 import json
 import os
@@ -124,8 +125,9 @@ class PartStore:
             p.unlink(missing_ok=True)
 
 
-def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "parquet")) -> dict[str, int]:
-    """Assemble every table from the parts; returns row counts."""
+def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "parquet"),
+             extra: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, int]:
+    """Assemble every table from the parts (plus ``extra`` rows computed over the whole run)."""
     import pyarrow.parquet as pq
 
     formats = set(formats)
@@ -140,8 +142,11 @@ def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "
         if csv_writer:
             csv_writer.writerow([c.name for c in columns])
         n = 0
+        batches = store.iter_batches(table)
+        if extra and extra.get(table):
+            batches = itertools.chain(batches, [to_arrow(table, extra[table])])
         try:
-            for batch in store.iter_batches(table):
+            for batch in batches:
                 n += batch.num_rows
                 if writer:
                     writer.write_table(batch.cast(schema))

@@ -14,7 +14,6 @@ from hypothesis import given, strategies as st
 
 from conftest import SHARED_DIR, require_shared, seed_paths
 from imr_extract import audit, parse_text
-from imr_extract.extract.dates import mask_dates
 from imr_extract.extract.quantity import digitize
 from imr_extract.records import DECISION_COLUMNS, LETTER_COLUMNS
 from imr_extract.rules import load_rules
@@ -112,6 +111,19 @@ def test_clean_synthetic_letter_has_no_finding():
 def test_header_summary_disagree_needs_a_header():
     # without a header the summary's date is the injury_date itself: nothing to disagree with
     assert "header_summary_disagree" not in checks_of(audit.audit_rows(synthetic_letter(doi=None)))
+
+
+def test_a_failing_check_becomes_a_finding(monkeypatch):
+    record = synthetic_letter()
+    assert "audit_failed" not in checks_of(audit.audit_rows(record))
+
+    def broken(*args):
+        raise ValueError("synthetic failure")
+
+    monkeypatch.setattr(audit, "sex_pronoun_conflict", broken)
+    rows = audit.audit_rows(record)
+    assert [(r["check"], r["severity"]) for r in rows] == [("audit_failed", "error")]
+    assert "synthetic failure" in rows[0]["message"]
 
 
 def test_findings_name_what_disagrees():
@@ -213,7 +225,7 @@ def test_text_scans_never_fail(text):
 # ------------------------------------------------------------------ the rule file
 
 def test_every_check_is_tested_and_implemented():
-    tested = set(TEXT_CASES) | set(TABLE_CASES) | {"duplicate_text", "duplicate_case_number"}
+    tested = set(TEXT_CASES) | set(TABLE_CASES) | {"duplicate_text", "duplicate_case_number", "audit_failed"}
     assert set(audit.check_names()) == tested
 
 
@@ -248,7 +260,15 @@ def test_rule_expectations():
     ("She injured her left knee at work on 3/2/2014.", ["2014-03-02"]),
     ("her problem began while lifting a box on Aug. 7, 2012", ["2012-08-07"]),
     ("He began physical therapy on 3/3/2013.", []),  # treatment beginning is not the injury
+    ("She injured her knee and was seen on 3/3/2013.", []),
+    ("Her symptoms began after a fall and she was seen by a doctor on 3/3/2013.", []),
     ("who sustained an industrial injury on 10-29-2010", ["2010-10-29"]),
+    ("who sustained an industrial injury November 28, 2016. Diagnoses", ["2016-11-28"]),
+    ("pain reportedly associated with an industrial injury of October 14, 2016.", ["2016-10-14"]),
+    ("a history of an occupational claim from 10/25/2016. The mechanism", ["2016-10-25"]),
+    ("The injury of the knee was examined on 3/3/2013.", []),  # a visit, not the injury
+    ("sustained injuries to her bilateral shoulders on 5/6/2014 while", ["2014-05-06"]),
+    ("an industrial injury that occurred on 1/2/2015", ["2015-01-02"]),
 ])
 def test_injury_phrases(text, dates):
     assert [iso for iso, _ in audit.injury_dates_stated(text)] == dates
@@ -296,14 +316,23 @@ def _key(df: pd.DataFrame) -> list[tuple]:
                       df["check"], df["message"]))
 
 
-def test_tables_and_reread_give_the_run_time_findings(seed_run):
+def test_tables_and_reread_give_the_run_time_findings(seed_run, tmp_path):
+    """A run folder without an audit table (older runs): recomputed findings equal the run-time ones."""
+    import shutil
+
     from imr_extract import parse_file
 
+    bare = tmp_path / "bare"
+    shutil.copytree(seed_run, bare)
+    for p in bare.glob("audit.*"):
+        p.unlink()
     at_run = audit.findings_frame(r for p in seed_paths() for r in audit.audit_rows(parse_file(p)))
-    found, text_checked = audit.load_findings(seed_run)
+    written, _ = audit.load_findings(seed_run)
+    assert _key(written) == _key(at_run)
+    found, text_checked = audit.load_findings(bare)
     assert text_checked == 5
     assert _key(found) == _key(at_run)
-    tables_only, none_checked = audit.load_findings(seed_run, reread_sources=False)
+    tables_only, none_checked = audit.load_findings(bare, reread_sources=False)
     assert none_checked == 0
     assert set(tables_only["check"]).isdisjoint(audit.TEXT_CHECKS)
     assert "quantity_mismatch" in set(tables_only["check"])  # the rationale column is enough for it
@@ -340,10 +369,32 @@ def test_audit_command(seed_run, tmp_path):
     csv_path = tmp_path / "findings.csv"
     result = CliRunner().invoke(main, ["audit", str(seed_run), "--findings", str(csv_path)])
     assert result.exit_code == 0, result.output
-    for text in ("Empty share per column", "patient_age", "service_text", "Findings per check",
-                 "sex_pronoun_conflict", "Letters with most findings", "000_b0a27e04161ace7c"):
+    for text in ("Missing rate per field", "patient_age", "service_text", "Findings per check",
+                 "sex_pronoun_conflict", "no findings: ", "dates_out_of_order", "Letters with most findings",
+                 "000_b0a27e04161ace7c"):
         assert text in result.output
     assert len(pd.read_csv(csv_path)) >= 3
     failing = CliRunner().invoke(main, ["audit", str(seed_run), "--fail-on", "warning"])
     assert failing.exit_code == 1
     assert CliRunner().invoke(main, ["audit", str(seed_run), "--fail-on", "error"]).exit_code == 0
+
+
+def test_reread_reads_zip_members_and_skips_missing_sources(tmp_path):
+    import zipfile
+
+    from imr_extract.batch import RunSettings, run
+    from imr_extract.inputs import expand
+
+    archive = tmp_path / "seeds.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in seed_paths():
+            zf.write(p, p.name)
+    out = tmp_path / "out"
+    run(list(expand([str(archive)])), out, RunSettings(workers=1, timeout=None, quiet=True))
+    for p in out.glob("audit.*"):
+        p.unlink()  # an older run without an audit table: text checks must re-read the sources
+    found, checked = audit.load_findings(out)
+    assert checked == 5 and "sex_pronoun_conflict" in set(found["check"])
+    archive.unlink()
+    found, checked = audit.load_findings(out)
+    assert checked == 0 and "sex_pronoun_conflict" not in set(found["check"])

@@ -15,19 +15,7 @@ from imr_extract.read import PDF_BACKENDS
 from conftest import real_pdf_paths, seed_paths
 
 SEEDS = seed_paths()
-#: BUG (imr_extract/normalize.py): pdfium reports some hyphens as U+FFFE (its marker for a hyphen it
-#: considers a line-break hyphen); _CHAR_MAP does not map it, so pdfium records carry "anti\ufffeinflammatories"
-#: where pdfplumber gives "anti-inflammatories". Adding "\ufffe": "-" to normalize._CHAR_MAP makes all 64
-#: letters agree (checked). These are the letters where the marker reaches an output column.
-UFFFE_LETTERS = {
-    "CM16-0229336", "CM16-0232182", "CM16-0234464", "CM16-0235991", "CM16-0240259", "CM16-0247660",
-    "CM16-0248698", "CM17-0000846", "CM17-0001064", "CM17-0003284", "CM17-0006287", "CM17-0009574",
-    "CM17-0012517", "CM17-0013625", "CM17-0014800", "CM17-0015333", "CM17-0015957",
-}
-_UFFFE_BUG = pytest.mark.xfail(strict=True, reason="normalize() keeps pdfium's U+FFFE hyphen marker "
-                                                   "(add '\\ufffe': '-' to normalize._CHAR_MAP)")
-REAL = [pytest.param(p, id=p.stem, marks=[_UFFFE_BUG] if p.stem in UFFFE_LETTERS else [])
-        for p in real_pdf_paths()]
+REAL = [pytest.param(p, id=p.stem) for p in real_pdf_paths()]
 #: Columns that legitimately differ between two readings of one letter.
 VOLATILE = {"source_path", "source_type", "letter_id"}
 
@@ -73,8 +61,8 @@ def test_real_letter_same_record_with_both_backends(pdf, shared_dir):
     assert not diff, f"{pdf.stem}:\n  " + "\n  ".join(diff)
 
 
-@_UFFFE_BUG
 def test_pdfium_hyphen_marker_ufffe_becomes_a_hyphen():
+    """Regression: pdfium marks some hyphens U+FFFE; records must carry a plain hyphen."""
     from imr_extract.normalize import normalize
 
     assert normalize(["anti\ufffeinflammatories, well\ufffeestablished"]).text == \

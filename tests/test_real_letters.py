@@ -50,7 +50,7 @@ def test_accuracy_against_shared_gold(real_run, shared_dir):
 #: ", and <next document> <year>, Section(s): ...", guideline_section runs on into the next citation
 #: ("Diagnostic Criteria, and Forearm, Wrist, and Hand Complaints 2004, Section(s): Special Studies, Summary").
 _SECTION_BUG = pytest.mark.xfail(strict=True, reason="guideline_section runs on into the next cited document")
-KNOWN_BUGS = {"CM16-0240259": _SECTION_BUG, "CM17-0003890": _SECTION_BUG}
+KNOWN_BUGS: dict = {}
 LABELLED = [pytest.param(p, id=p.stem, marks=[KNOWN_BUGS[p.stem]] if p.stem in KNOWN_BUGS else [])
             for p in sorted(REAL_EXPECTED.glob("*.json"))]
 

@@ -16,7 +16,7 @@ DATE_PATTERN = regex.compile(
     r"""
     (?<![\w/.-])
     (?:
-        (?P<m>\d{1,2}) (?P<sep>[/-]) (?P<d>\d{1,2}) (?P=sep) (?P<y>\d{4}|\d{2})
+        (?P<m>\d{1,2}) (?P<sep>[/-]) (?P<d>\d{1,2}) (?P=sep) (?:[ ](?=\d{4}))? (?P<y>\d{4}|\d{2})
       | (?P<y4>(?:19|20)\d{2}) - (?P<m4>\d{1,2}) - (?P<d4>\d{1,2})      # ISO
       | (?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?
               |sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)

@@ -16,8 +16,13 @@ _PAGES = regex.compile(
     regex.VERBOSE | regex.IGNORECASE,
 )
 _PAGE_ITEM = regex.compile(r"\d{1,4}(?:\s*-\s*\d{1,4})?")
-_SECTION = regex.compile(r"\bSection\(?s?\)?\s*:?\s*(?P<value>[^\n]+?)(?=\s*(?:,?\s*Page\(?s?\)?|\.\s|\.$|;\s*Decision|$))",
-                         regex.IGNORECASE)
+_SECTION = regex.compile(
+    r"""\bSection\(?s?\)?\s*:?\s*(?P<value>[^\n]+?)
+        (?=\s*(?:,?\s*Page\(?s?\)?|\.\s|\.$|;\s*Decision|$
+                |,?\s+and\s+[^.;]*?\b(?:19|20)\d\d\b))   # "..., and <next document> 2016, Section(s)"
+    """,
+    regex.IGNORECASE | regex.VERBOSE,
+)
 _MTUS_DOC = regex.compile(
     r"""\bMTUS\s+(?:\(?ACOEM\)?\s+)?(?:Guidelines?\s*,?\s*)?
         (?P<doc>(?:[A-Z][\w&/-]*|and|of|the|for)(?:[ ,]+(?:[A-Z][\w&/-]*|and|of|the|for|\(\w+\)))*?)

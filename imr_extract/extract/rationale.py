@@ -6,7 +6,7 @@ import regex
 from ..findings import Finding
 
 _CONCLUSION = regex.compile(
-    r"""(?P<neg>\b(?:not|non|no\s+longer|neither)\b[\w\s,/-]{0,40}?|\bun)?
+    r"""(?P<neg>\b(?:not|non|no\s+longer|neither|cannot|can't|never)\b[\w\s,/-]{0,40}?|\bun)?
         (?:medically\s+(?:necessary|reasonable|indicated|appropriate)|medical\s+necessity\s+(?:has|is|was)\s+(?P<est>(?:not\s+)?(?:been\s+)?established))""",
     regex.VERBOSE | regex.IGNORECASE,
 )

@@ -1,0 +1,92 @@
+"""Table-driven cases for the extractors: tests/cases/<field>.csv, one row per case.
+
+An empty cell means "no value"; in guideline.csv a "?" means "not checked". A non-empty ``xfail``
+cell marks a known extractor bug (strict: the case starts failing the day the bug is fixed, so the
+marker gets removed).
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from imr_extract.extract.dates import parse_date
+from imr_extract.extract.guideline import parse_guideline
+from imr_extract.extract.patient import extract_age, extract_sex
+from imr_extract.extract.quantity import parse_quantity
+
+CASES = Path(__file__).parent / "cases"
+
+
+def cases(name: str, id_column: str, known_bugs: bool = True) -> list:
+    with open(CASES / name, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    params = []
+    for n, row in enumerate(rows, start=2):  # line 1 is the header
+        reason = (row.pop("xfail", "") or "").strip()
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason and known_bugs else []
+        params.append(pytest.param(row, id=f"L{n}:{row[id_column][:50]}", marks=marks))
+    return params
+
+
+def as_int(cell: str) -> int | None:
+    return int(cell) if cell.strip() else None
+
+
+def as_text(cell: str) -> str | None:
+    return cell if cell.strip() else None
+
+
+@pytest.mark.parametrize("case", cases("dates.csv", "text"))
+def test_parse_date(case):
+    assert parse_date(case["text"]) == as_text(case["iso"])
+
+
+@pytest.mark.parametrize("case", cases("quantity.csv", "title"))
+def test_parse_quantity(case):
+    q = parse_quantity(case["title"])
+    got = (q.quantity, q.frequency_per_week_min, q.frequency_per_week_max, q.duration_weeks_min, q.duration_weeks_max)
+    want = tuple(as_int(case[k]) for k in ("quantity", "fmin", "fmax", "dmin", "dmax"))
+    assert got == want, "(quantity, freq min, freq max, weeks min, weeks max)"
+
+
+@pytest.mark.parametrize("case", cases("quantity.csv", "title", known_bugs=False))
+def test_quantity_findings_point_into_the_title(case):
+    title = case["title"]
+    for f in parse_quantity(title).findings:
+        assert 0 <= f.start <= f.end <= len(title)
+        assert title[f.start:f.end] == f.text
+        assert f.rule_id
+
+
+def first_value(findings):
+    values = [f.value for f in findings]
+    return values[0] if values else None
+
+
+@pytest.mark.parametrize("case", cases("patient.csv", "text"))
+def test_patient_age_and_sex(case):
+    text = case["text"]
+    assert (first_value(extract_age(text)), first_value(extract_sex(text))) == \
+        (as_int(case["age"]), as_text(case["sex"])), "(age, sex)"
+
+
+@pytest.mark.parametrize("case", cases("guideline.csv", "text"))
+def test_parse_guideline(case):
+    cite = parse_guideline(case["text"])
+    got = {"source": cite.source, "year": cite.year, "pages": cite.pages,
+           "document": cite.document, "section": cite.section}
+    want = {"source": as_text(case["source"]), "year": as_int(case["year"]), "pages": as_text(case["pages"]),
+            "document": as_text(case["document"]), "section": as_text(case["section"])}
+    for key in ("document", "section"):
+        if case[key].strip() == "?":
+            got.pop(key), want.pop(key)
+    assert got == want
+
+
+def test_every_case_file_has_enough_rows():
+    minimum = {"dates.csv": 15, "quantity.csv": 30, "patient.csv": 10, "guideline.csv": 10}
+    for name, n in minimum.items():
+        with open(CASES / name, newline="", encoding="utf-8") as f:
+            assert len(list(csv.DictReader(f))) >= n, name
