@@ -88,6 +88,7 @@ class Evaluation:
     invented: int = 0
     letters: int = 0
     letters_perfect: int = 0
+    by_layout: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
 
     def score(self, key: str, name: str, expected: Any, got: Any) -> bool:
         ok = values_match(name, expected, got)
@@ -122,6 +123,9 @@ class Evaluation:
         lines.append(f"overall: {self.correct}/{self.total} = {acc:.4f}; stated values found {self.found}/"
                      f"{self.stated} = {rec:.4f}; invented {self.invented}; letters all right "
                      f"{self.letters_perfect}/{self.letters}")
+        if len(self.by_layout) > 1:
+            for layout, (c, t, n) in sorted(self.by_layout.items()):
+                lines.append(f"  layout {layout:24s} {c}/{t} = {c / t if t else 0:.4f} over {n} letters")
         if verbose:
             lines.extend("MISS " + m for m in self.misses)
         return "\n".join(lines)
@@ -140,13 +144,11 @@ def evaluate_records(records: dict[str, dict], gold: dict[str, dict]) -> Evaluat
     ev = Evaluation()
     for stem, expected in sorted(gold.items()):
         ev.letters += 1
+        before = (ev.correct, ev.total)
         got = records.get(stem)
-        if got is None:
+        if got is None:  # every expected value then counts as missed
             ev.misses.append(f"{stem}: no output row")
-            for name in LETTER_FIELDS:
-                if name in expected:
-                    ev.score(stem, name, expected[name], None)
-            continue
+            got = {}
         ok = all([ev.score(stem, name, expected[name], got.get(name)) for name in LETTER_FIELDS if name in expected])
         got_items = got.get("decisions", [])
         for i, exp_item in enumerate(expected.get("decisions", [])):
@@ -155,6 +157,10 @@ def evaluate_records(records: dict[str, dict], gold: dict[str, dict]) -> Evaluat
                 if name in exp_item:
                     ok = ev.score(f"{stem}.item{i + 1}", name, exp_item[name], item.get(name)) and ok
         ev.letters_perfect += ok
+        tally = ev.by_layout[str(expected.get("layout", "?"))]
+        tally[0] += ev.correct - before[0]
+        tally[1] += ev.total - before[1]
+        tally[2] += 1
     return ev
 
 

@@ -71,7 +71,7 @@ def assign_letter_fields(found: list[tuple[str, Finding]]) -> dict[str, Finding]
 
 
 def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: str = "text") -> LetterRecord:
-    layout, layout_rule = detect_layout(doc.text)
+    layout, layout_rule, marker = detect_layout(doc.text)
     if layout is None:
         raise NotAnIMRLetter(
             "no IMR marker found (no 'HOW THE IMR FINAL DETERMINATION WAS MADE', 'Independent Medical Review' or "
@@ -101,7 +101,7 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
     values["n_overturned"] = outcomes.count("overturned")
     if outcomes:
         values["overall_outcome"] = outcomes[0] if len(set(outcomes)) == 1 else "partial"
-    evidence = [evidence_row(letter_id, None, f, doc.page_at(f.start)) for f in chosen.values()
-                if f.field not in _NOT_OUTPUT]
+    evidence = [evidence_row(letter_id, None, Finding("layout", layout, *marker, layout_rule, ""), doc)]
+    evidence += [evidence_row(letter_id, None, f, doc) for f in chosen.values() if f.field not in _NOT_OUTPUT]
     evidence.extend(decision_evidence)
     return LetterRecord(values=values, decisions=decisions, evidence=evidence, text=doc.text)

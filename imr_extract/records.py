@@ -147,9 +147,11 @@ class LetterRecord:
         return out
 
 
-def evidence_row(letter_id: str, item_no: int | None, f: Finding, page: int) -> dict[str, Any]:
+def evidence_row(letter_id: str, item_no: int | None, f: Finding, doc) -> dict[str, Any]:
+    """One evidence row; the snippet is always the letter's own text between the offsets."""
     import json
 
     value = f.value if isinstance(f.value, str) else json.dumps(f.value)
-    return {"letter_id": letter_id, "item_no": item_no, "field": f.field, "value": value, "page": page,
-            "char_start": f.start, "char_end": f.end, "rule_id": f.rule_id, "text": f.text}
+    return {"letter_id": letter_id, "item_no": item_no, "field": f.field, "value": value,
+            "page": doc.page_at(f.start), "char_start": f.start, "char_end": f.end, "rule_id": f.rule_id,
+            "text": doc.text[f.start:f.end]}

@@ -38,13 +38,14 @@ class Sections:
         return [s for s in self.parts if s.kind == kind]
 
 
-def detect_layout(text: str) -> tuple[str | None, str | None]:
-    """Return (layout, rule id); layout None means no IMR marker at all."""
+def detect_layout(text: str) -> tuple[str | None, str | None, tuple[int, int] | None]:
+    """Return (layout, rule id, span of the marker); layout None means no IMR marker at all."""
     head = text[:_HEAD_CHARS]
     for rule in load_rules("layouts"):
-        if rule.regex.search(head):
-            return rule.layout, rule.id
-    return None, None
+        m = rule.regex.search(head)
+        if m:
+            return rule.layout, rule.id, m.span()
+    return None, None, None
 
 
 def split_sections(doc: NormalizedText, layout: str, layout_rule: str | None = None) -> Sections:

@@ -10,10 +10,12 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from imr_extract.batch import RunSettings, run
+from imr_extract.cli import main as cli
 from imr_extract.inputs import expand
 from imr_extract.read import PDF_BACKENDS, ReadError, read_bytes
 
@@ -116,8 +118,6 @@ def bad_run(tmp_path_factory):
     folder = make_bad_folder(tmp_path_factory.mktemp("bad") / "in")
     out = folder.parent / "out"
     summary = run(list(expand([str(folder)])), out, RunSettings(workers=2, max_bytes=MAX_BYTES, quiet=True))
-    import pandas as pd
-
     letters = pd.read_csv(out / "letters.csv", dtype=str, keep_default_na=False)
     errors = pd.read_csv(out / "errors.csv", dtype=str, keep_default_na=False)
     return folder, summary, letters, errors
@@ -177,12 +177,8 @@ def test_cli_exit_code_is_1_when_some_inputs_fail(tmp_path):
     folder.mkdir()
     shutil.copy(seed_paths()[1], folder / "letter.txt")
     (folder / "empty.txt").write_bytes(b"")
-    result = CliRunner().invoke(
-        __import__("imr_extract.cli", fromlist=["main"]).main,
-        ["run", str(folder), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"])
+    result = CliRunner().invoke(cli, ["run", str(folder), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"])
     assert result.exit_code == 1, result.output
-    import pandas as pd
-
     errors = pd.read_csv(tmp_path / "out" / "errors.csv")
     assert list(errors["error_kind"]) == ["empty_file"]
     assert len(pd.read_csv(tmp_path / "out" / "letters.csv")) == 1
@@ -197,8 +193,6 @@ def test_zip_members_are_inputs_too(tmp_path):
         zf.writestr("notes.md", b"not a letter suffix: ignored")
     summary = run(list(expand([str(archive.parent)])), tmp_path / "out", RunSettings(workers=1, timeout=None,
                                                                                      quiet=True))
-    import pandas as pd
-
     assert summary.counts["letters"] == 1 and summary.counts["errors"] == 1
     errors = pd.read_csv(tmp_path / "out" / "errors.csv")
     assert errors.iloc[0]["source_path"] == f"{archive}!empty.txt"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from imr_extract.extract.dates import parse_date
+from imr_extract.extract.header import extract_header
 from imr_extract.extract.guideline import parse_guideline
 from imr_extract.extract.patient import extract_age, extract_sex
 from imr_extract.extract.quantity import parse_quantity
@@ -83,6 +84,21 @@ def test_parse_guideline(case):
         if case[key].strip() == "?":
             got.pop(key), want.pop(key)
     assert got == want
+
+
+HEADER_FIELDS = ("case_number", "date_assigned", "injury_date", "decision_date", "ur_date", "priority",
+                 "application_received")
+
+
+@pytest.mark.parametrize("case", cases("header.csv", "name"))
+def test_header_table_in_any_cell_order(case):
+    text = case["text"].replace("\\n", "\n")
+    found = {}
+    for f in extract_header(text):
+        found.setdefault(f.field, f.value)
+        assert text[f.start:f.end], f"{f.field}: empty span"
+    got = {k: found.get(k) for k in HEADER_FIELDS}
+    assert got == {k: as_text(case[k]) for k in HEADER_FIELDS}
 
 
 def test_every_case_file_has_enough_rows():

@@ -46,10 +46,7 @@ def test_accuracy_against_shared_gold(real_run, shared_dir):
     assert accuracy >= MIN_ACCURACY, f"overall accuracy {accuracy:.4f} < {MIN_ACCURACY}:\n{report}"
 
 
-#: BUG (imr_extract/extract/guideline.py, _SECTION): when the first MTUS citation is followed by
-#: ", and <next document> <year>, Section(s): ...", guideline_section runs on into the next citation
-#: ("Diagnostic Criteria, and Forearm, Wrist, and Hand Complaints 2004, Section(s): Special Studies, Summary").
-_SECTION_BUG = pytest.mark.xfail(strict=True, reason="guideline_section runs on into the next cited document")
+#: Known extractor bugs, by letter: {stem: pytest.mark.xfail(strict=True, reason=...)}; empty when none.
 KNOWN_BUGS: dict = {}
 LABELLED = [pytest.param(p, id=p.stem, marks=[KNOWN_BUGS[p.stem]] if p.stem in KNOWN_BUGS else [])
             for p in sorted(REAL_EXPECTED.glob("*.json"))]

@@ -2,8 +2,6 @@
 pattern, values come from closed lists, and the loader refuses what it should."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 

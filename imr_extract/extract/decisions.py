@@ -22,7 +22,7 @@ def decisions_for(doc: NormalizedText, sections: Sections, letter_id: str) -> tu
         values, findings = build_decision(item)
         values.update(letter_id=letter_id, item_no=n)
         records.append(DecisionRecord(values))
-        evidence.extend(evidence_row(letter_id, n, f, doc.page_at(f.start)) for f in findings)
+        evidence.extend(evidence_row(letter_id, n, f, doc) for f in findings)
     return records, evidence
 
 
@@ -32,9 +32,9 @@ def build_decision(item: dict[str, Any]) -> tuple[dict[str, Any], list[Finding]]
 
     title, base = item["title"], item["title_start"]
     findings = [
-        Finding("service_text", title, base, item["title_end"], item["title_rule"], title),
-        Finding("outcome", item["outcome"], item["outcome_start"], item["outcome_start"] + len(item["outcome"]) + 1,
-                "item-outcome", item["outcome"]),
+        Finding("service_text", title, base, item["title_end"], item["title_rule"], item["title_raw"]),
+        Finding("outcome", item["outcome"], item["outcome_start"], item["outcome_end"], item["outcome_rule"],
+                item["outcome"]),
     ]
     values: dict[str, Any] = {"service_text": title, "outcome": item["outcome"]}
     q = parse_quantity(item["title_raw"])
@@ -103,7 +103,8 @@ def _fdl_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]]:
             out.append({
                 "title": it.title, "title_raw": body[it.title_start:it.title_end],
                 "title_start": s + it.title_start, "title_end": s + it.title_end, "title_rule": it.title_rule,
-                "outcome": it.outcome, "outcome_start": s + it.outcome_start,
+                "outcome": it.outcome, "outcome_start": s + it.outcome_start, "outcome_end": s + it.outcome_end,
+                "outcome_rule": "item-outcome",
                 "claims_guideline": it.claims_administrator_guideline,
                 "maximus_guideline": it.maximus_guideline,
                 "maximus_start": s + it.maximus_start if it.maximus_start is not None else None,

@@ -25,6 +25,7 @@ class ItemBlock:
     title_end: int
     outcome: str  # upheld | overturned
     outcome_start: int
+    outcome_end: int
     block_start: int  # where the item's text begins (lead-in included)
     block_end: int
     title_rule: str
@@ -57,7 +58,7 @@ def _walk_back(text: str, line_start: int, floor: int) -> int:
 def split_items(text: str) -> list[ItemBlock]:
     rules = rules_by_id("items")
     outcome_re = rules["item-outcome"].regex
-    heads = []  # (title_start, title_end, block_start, outcome, outcome_start, end_of_outcome_line, rule)
+    heads = []  # (title_start, title_end, block_start, outcome, outcome span, end of outcome line, rule)
     floor = 0
     for m in outcome_re.finditer(text):
         colon = m.start("colon")
@@ -82,15 +83,16 @@ def split_items(text: str) -> list[ItemBlock]:
             title_start = _walk_back(text, _line_start(text, colon), floor)
             title_end = colon
             block_start = title_start
-        heads.append((title_start, title_end, block_start, m.group("outcome").lower(), m.start(), m.end(), rule_id))
+        heads.append((title_start, title_end, block_start, m.group("outcome").lower(), m.start("outcome"),
+                      m.end("outcome"), m.end(), rule_id))
         floor = m.end()
     items = []
-    for i, (ts, te, bs, outcome, os_, oe, rule_id) in enumerate(heads):
+    for i, (ts, te, bs, outcome, os_, oe_word, oe, rule_id) in enumerate(heads):
         block_end = heads[i + 1][2] if i + 1 < len(heads) else len(text)
         title = _TRAILING_IS.sub("", unwrap(text[ts:te])).strip(" \"'")
         parts = labelled_parts(text, oe, block_end)
         items.append(ItemBlock(
-            title=title, title_start=ts, title_end=te, outcome=outcome, outcome_start=os_,
+            title=title, title_start=ts, title_end=te, outcome=outcome, outcome_start=os_, outcome_end=oe_word,
             block_start=bs, block_end=block_end, title_rule=rule_id,
             claims_administrator_guideline=parts.get("claims", (None, None))[0],
             maximus_guideline=parts.get("maximus", (None, None))[0],

@@ -19,8 +19,8 @@ from .rationale import extract_rationale_finding
 _TITLE_LINE = regex.compile(r"^(?:Regarding\s+the\s+request\s+for\s+)?(?P<title>[^\n]*?)\s*:?\s*$", regex.IGNORECASE)
 
 
-def _item(title: str, title_start: int, title_end: int, outcome: str, outcome_start: int, rule_id: str,
-          parts: dict[str, tuple[str, int]] | None = None, base: int = 0) -> dict[str, Any]:
+def _item(title: str, title_start: int, title_end: int, outcome: str, outcome_span: tuple[int, int], rule_id: str,
+          outcome_rule: str, parts: dict[str, tuple[str, int]] | None = None, base: int = 0) -> dict[str, Any]:
     parts = parts or {}
 
     def part(name):
@@ -31,7 +31,8 @@ def _item(title: str, title_start: int, title_end: int, outcome: str, outcome_st
     maximus, maximus_start = part("maximus")
     rationale, rationale_start = part("rationale")
     return {"title": unwrap(title).strip(" \"'"), "title_raw": title, "title_start": title_start,
-            "title_end": title_end, "title_rule": rule_id, "outcome": outcome, "outcome_start": outcome_start,
+            "title_end": title_end, "title_rule": rule_id, "outcome": outcome, "outcome_start": outcome_span[0],
+            "outcome_end": outcome_span[1], "outcome_rule": outcome_rule,
             "claims_guideline": claims, "maximus_guideline": maximus, "maximus_start": maximus_start,
             "rationale": rationale, "rationale_start": rationale_start}
 
@@ -52,8 +53,9 @@ def notice_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]
         outcome = "upheld" if m.group("neg") else "overturned"
         section = blocks.get(n)
         parts = labelled_parts(text, section.start, section.end) if section else {}
-        items.append(_item(m.group("title"), m.start("title"), m.end("title"), outcome, m.start("neg") if
-                           m.group("neg") else m.end("title"), "notice-determination", parts))
+        span = (m.end("title"), m.end())
+        items.append(_item(m.group("title"), m.start("title"), m.end("title"), outcome, span, "notice-determination",
+                           "notice-determination", parts))
     return items
 
 
@@ -73,16 +75,17 @@ def professional_review_items(doc: NormalizedText, sections: Sections) -> list[d
         r = reasons.get(n)
         maximus = _strip_title_prefix(text[g[0]:g[1]], title) if g else None
         rationale = _strip_title_prefix(text[r[0]:r[1]], title) if r else None
-        outcome, outcome_start = None, None
+        outcome, outcome_span, outcome_rule = None, None, None
         if r:
             m = outcome_re.search(text, r[0], r[1])
             if m:
-                outcome, outcome_start = m.group("outcome").lower(), m.start()
+                outcome, outcome_span, outcome_rule = m.group("outcome").lower(), m.span(), "item-explicit-outcome"
             else:
                 finding = extract_rationale_finding(text[r[0]:r[1]])
                 if finding:
                     outcome = "upheld" if finding.value == "not_medically_necessary" else "overturned"
-                    outcome_start = r[0] + finding.start
+                    outcome_span = (r[0] + finding.start, r[0] + finding.end)
+                    outcome_rule = finding.rule_id
         if outcome is None:
             continue  # no decision stated for this item: not a decided item
         parts = {}
@@ -90,7 +93,7 @@ def professional_review_items(doc: NormalizedText, sections: Sections) -> list[d
             parts["maximus"] = (maximus[0], g[0] + maximus[1])
         if rationale:
             parts["rationale"] = (rationale[0], r[0] + rationale[1])
-        items.append(_item(title, t_start, t_end, outcome, outcome_start, "pr-issue-list", parts))
+        items.append(_item(title, t_start, t_end, outcome, outcome_span, "pr-issue-list", outcome_rule, parts))
     return items
 
 
