@@ -60,7 +60,14 @@ DECISION_COLUMNS: tuple[Column, ...] = (
     Column("frequency_per_week_max", "int", "Sessions per week, upper bound."),
     Column("duration_weeks_min", "int", "Weeks requested, lower bound."),
     Column("duration_weeks_max", "int", "Weeks requested, upper bound."),
-    Column("body_part", "string", "Body part named in the title, with laterality (\"right wrist\", \"low back\")."),
+    Column("quantity_from_schedule", "int", "Frequency x weeks when both are single numbers, kept beside a stated "
+                                            "total (`quantity`) so the two can be compared."),
+    Column("body_part", "string", "Body part named in the title as printed, with laterality (\"right wrist\", "
+                                  "\"low back\")."),
+    Column("body_part_canonical", "string", "The body part in canonical form (patterns/body_parts.yaml: \"knee\", "
+                                            "\"lumbar spine\")."),
+    Column("body_region", "string", "spine, upper extremity, lower extremity, head, trunk or other."),
+    Column("laterality", "string", "`right`, `left` or `bilateral` when the title says so."),
     Column("service", "string", "Normalized service name (patterns/services.yaml)."),
     Column("service_category", "string", "DWC report category: Pharmaceuticals, Rehabilitation, Diagnostic testing, "
                                           "DMEPOS, Surgery, Injections, Evaluation and management, Programs, Behavioral "

@@ -14,7 +14,8 @@ DERIVED = {"letter_id", "source_path", "source_type", "content_hash", "page_coun
 #: Decision columns derived from another column's value rather than from their own span.
 DERIVED_DECISION = {"letter_id", "item_no", "service", "service_category", "service_subcategory", "drug_name",
                     "drug_strength", "claims_administrator_guideline", "maximus_guideline", "guideline_document",
-                    "guideline_section", "guideline_work", "rationale"}
+                    "guideline_section", "guideline_work", "rationale", "body_part_canonical", "body_region",
+                    "laterality"}
 LETTERS = seed_paths() + sorted((CORPUS_DIR / "synthetic").glob("*.txt"))
 
 

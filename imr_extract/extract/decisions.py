@@ -28,7 +28,7 @@ def decisions_for(doc: NormalizedText, sections: Sections, letter_id: str) -> tu
 
 def build_decision(item: dict[str, Any]) -> tuple[dict[str, Any], list[Finding]]:
     """Turn one located item (title, outcome, guideline and rationale text with offsets) into column values."""
-    from .service import classify_service, find_body_part
+    from .service import body_part_canonical, classify_service, find_body_part
 
     title, base = item["title"], item["title_start"]
     findings = [
@@ -44,9 +44,13 @@ def build_decision(item: dict[str, Any]) -> tuple[dict[str, Any], list[Finding]]
         duration_weeks_min=q.duration_weeks_min, duration_weeks_max=q.duration_weeks_max,
     )
     findings.extend(_expand_quantity_findings(q, base))
+    values["quantity_from_schedule"] = q.from_schedule
     bp = find_body_part(item["title_raw"])
     if bp:
         values["body_part"] = bp.value
+        values["body_part_canonical"], values["body_region"] = body_part_canonical(bp)
+        side = bp.value.split(" ", 1)[0]
+        values["laterality"] = side if side in ("right", "left", "bilateral") else None
         findings.append(bp.shifted(base))
     info = classify_service(title)
     values.update(service=info.service, service_category=info.service_category,
@@ -83,10 +87,12 @@ def _expand_quantity_findings(q, base: int) -> list[Finding]:
             out.append(Finding("duration_weeks_max", f.value[1], f.start + base, f.end + base, f.rule_id, f.text))
         else:
             out.append(f.shifted(base))
-    if q.quantity is not None and not any(f.field == "quantity" for f in q.findings) and q.findings:
-        first = q.findings[0]
-        out.append(Finding("quantity", q.quantity, first.start + base, max(f.end for f in q.findings) + base,
-                           "quantity-frequency-x-weeks", first.text))
+    schedule = [f for f in q.findings if f.field in ("frequency_per_week", "duration_weeks")]
+    if q.from_schedule is not None and schedule:
+        start, end = min(f.start for f in schedule) + base, max(f.end for f in schedule) + base
+        out.append(Finding("quantity_from_schedule", q.from_schedule, start, end, "quantity-frequency-x-weeks", ""))
+        if not any(f.field == "quantity" for f in q.findings):
+            out.append(Finding("quantity", q.quantity, start, end, "quantity-frequency-x-weeks", ""))
     return out
 
 

@@ -23,6 +23,7 @@ class Quantity:
     frequency_per_week_max: int | None = None
     duration_weeks_min: int | None = None
     duration_weeks_max: int | None = None
+    from_schedule: int | None = None  # frequency x weeks, whether or not a total was stated
     findings: tuple[Finding, ...] = ()
 
 
@@ -93,17 +94,20 @@ def parse_quantity(title: str) -> Quantity:
             if n > 0:
                 total = n
                 found.append(finding("quantity", n, m, rule.id))
-    if total is None and freq and dur and freq[0] == freq[1] and dur[0] == dur[1]:
-        total = freq[0] * dur[0]
+    # implausible schedules are misreadings (a strength, a year): drop them
     if freq and not 0 < freq[1] <= 14:
         freq = None
     if dur and not 0 < dur[1] <= 104:
         dur = None
+    from_schedule = freq[0] * dur[0] if freq and dur and freq[0] == freq[1] and dur[0] == dur[1] else None
+    if total is None:
+        total = from_schedule
     return Quantity(
         quantity=total,
         frequency_per_week_min=freq[0] if freq else None,
         frequency_per_week_max=freq[1] if freq else None,
         duration_weeks_min=dur[0] if dur else None,
         duration_weeks_max=dur[1] if dur else None,
+        from_schedule=from_schedule,
         findings=tuple(found),
     )
