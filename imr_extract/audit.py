@@ -53,6 +53,10 @@ def _empty(v: Any) -> bool:
         return True
     if isinstance(v, str):
         return not v.strip()
+    if isinstance(v, (bool, int, dt.date)):
+        return False  # the common cases, without importing pandas into every worker
+    if isinstance(v, float):
+        return v != v
     if hasattr(v, "__len__"):
         return len(v) == 0
     try:
@@ -214,7 +218,8 @@ def text_checks(record: LetterRecord) -> list[dict]:
 
     lid = record["letter_id"]
     body, summary = _letter_parts(record)
-    out = sex_pronoun_conflict(record.values, summary) + injury_date_conflict(lid, body)
+    # the case summary is where injury dates are told; the rest of the letter only repeats them
+    out = sex_pronoun_conflict(record.values, summary) + injury_date_conflict(lid, summary or body)
     header = next((e for e in record.evidence if e["field"] == "injury_date" and e["rule_id"] == _HEADER_INJURY_RULE),
                   None)
     if header and summary:

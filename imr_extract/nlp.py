@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import regex
+
 #: How much text around a position is handed to spaCy to find its sentence.
 _WINDOW_BEFORE, _WINDOW_AFTER = 400, 800
 
@@ -20,6 +22,25 @@ def blank_pipeline():
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+#: A period that plainly ends a sentence: after a word of 3+ letters or a closing bracket, before a capital.
+_PLAIN_END = regex.compile(r"(?<=[a-z]{3}|[)\]])\.(?=\s+[A-Z]|\s*$)")
+_ANY_PERIOD = regex.compile(r"\.")
+
+
+def sentence_end(text: str, pos: int) -> int:
+    """End of the sentence running from ``pos``; spaCy decides only when the first period is ambiguous."""
+    first = _ANY_PERIOD.search(text, pos)
+    if first is None:
+        return len(text)
+    plain = _PLAIN_END.match(text, first.start())
+    if plain and not _ABBREVIATION_BEFORE.search(text, max(0, first.start() - 8), first.start()):
+        return first.start()
+    return sentence_around(text, pos)[1]
+
+
+_ABBREVIATION_BEFORE = regex.compile(r"\b(?:approx|etc|resp|vs|Inc|Corp|Jr|Sr|Dept|Univ|Hosp)\Z", regex.IGNORECASE)
 
 
 def sentence_around(text: str, pos: int) -> tuple[int, int]:

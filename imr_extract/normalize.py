@@ -113,6 +113,9 @@ def _drop_running_lines(page_lines: list[list[str]]) -> list[list[str]]:
     return result
 
 
+_WHITESPACE = regex.compile(r"\s+")
+
+
 def unwrap(text: str) -> str:
     """Join a span's wrapped lines into one line with single spaces."""
-    return _SPACES.sub(" ", regex.sub(r"\s*\n\s*", " ", text)).strip()
+    return _WHITESPACE.sub(" ", text).strip()

@@ -7,7 +7,6 @@ part) and also appear by rename, so a crash never leaves a table that looks whol
 """
 from __future__ import annotations
 
-import csv
 import itertools
 import datetime as dt
 import json
@@ -18,6 +17,12 @@ from typing import Any, Iterable, Iterator
 from .records import TABLES, Column
 
 PARTS_DIR = ".parts"
+
+
+def _csv_options():
+    import pyarrow.csv as pacsv
+
+    return pacsv.WriteOptions(include_header=True, quoting_style="needed")
 
 
 def arrow_schema(columns: tuple[Column, ...]):
@@ -50,16 +55,17 @@ def to_arrow(table: str, rows: list[dict[str, Any]]):
     return pa.table(data, schema=arrow_schema(columns))
 
 
-def csv_cell(col: Column, value: Any) -> str:
-    if value is None:
-        return ""
-    if col.type == "list":
-        return json.dumps(list(value)) if value else ""
-    if col.type == "bool":
-        return "true" if value else "false"
-    if col.type == "date" and isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+def csv_ready(batch, columns: tuple[Column, ...]):
+    """The batch with list columns as JSON arrays and booleans as true/false, ready for a CSV writer."""
+    import pyarrow as pa
+
+    arrays = []
+    for c in columns:
+        col = batch.column(c.name)
+        if c.type == "list":
+            col = pa.array([json.dumps(v) if v else None for v in col.to_pylist()], type=pa.string())
+        arrays.append(col)
+    return pa.table(arrays, names=[c.name for c in columns])
 
 
 def _atomic_path(path: Path) -> Path:
@@ -128,6 +134,7 @@ class PartStore:
 def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "parquet"),
              extra: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, int]:
     """Assemble every table from the parts (plus ``extra`` rows computed over the whole run)."""
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     formats = set(formats)
@@ -136,32 +143,34 @@ def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "
         schema = arrow_schema(columns)
         pq_path, csv_path = out_dir / f"{table}.parquet", out_dir / f"{table}.csv"
         pq_tmp, csv_tmp = _atomic_path(pq_path), _atomic_path(csv_path)
-        writer = pq.ParquetWriter(pq_tmp, schema) if "parquet" in formats else None
-        csv_file = open(csv_tmp, "w", newline="", encoding="utf-8") if "csv" in formats else None
-        csv_writer = csv.writer(csv_file) if csv_file else None
-        if csv_writer:
-            csv_writer.writerow([c.name for c in columns])
-        n = 0
         batches = store.iter_batches(table)
         if extra and extra.get(table):
             batches = itertools.chain(batches, [to_arrow(table, extra[table])])
+        writer = pq.ParquetWriter(pq_tmp, schema) if "parquet" in formats else None
+        csv_writer = None
+        n = 0
         try:
             for batch in batches:
+                batch = batch.cast(schema)
                 n += batch.num_rows
                 if writer:
-                    writer.write_table(batch.cast(schema))
-                if csv_writer:
-                    pydict = batch.to_pydict()
-                    for i in range(batch.num_rows):
-                        csv_writer.writerow([csv_cell(c, pydict[c.name][i]) for c in columns])
+                    writer.write_table(batch)
+                if "csv" in formats:
+                    flat = csv_ready(batch, columns)
+                    if csv_writer is None:
+                        csv_writer = pacsv.CSVWriter(csv_tmp, flat.schema, write_options=_csv_options())
+                    csv_writer.write_table(flat)
+            if "csv" in formats and csv_writer is None:  # no rows: still a file with the header
+                csv_writer = pacsv.CSVWriter(csv_tmp, csv_ready(to_arrow(table, []), columns).schema,
+                                             write_options=_csv_options())
         finally:
             if writer:
                 writer.close()
-            if csv_file:
-                csv_file.close()
+            if csv_writer:
+                csv_writer.close()
         if writer:
             os.replace(pq_tmp, pq_path)
-        if csv_file:
+        if "csv" in formats:
             os.replace(csv_tmp, csv_path)
         counts[table] = n
     return counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 import regex
@@ -85,9 +86,10 @@ def parse_date(text: str) -> str | None:
     return to_iso(m) if m else None
 
 
-def mask_dates(text: str) -> tuple[str, list[DateMatch]]:
-    """Replace each date by DATE_TOKEN so context rules can be written plainly."""
-    dates = list(find_dates(text))
+@lru_cache(maxsize=16)
+def mask_dates(text: str) -> tuple[str, tuple[DateMatch, ...]]:
+    """Replace each date by DATE_TOKEN so context rules can be written plainly (cached: several rules ask)."""
+    dates = tuple(find_dates(text))
     parts, pos = [], 0
     for d in dates:
         parts.append(text[pos:d.start])
@@ -97,5 +99,5 @@ def mask_dates(text: str) -> tuple[str, list[DateMatch]]:
     return "".join(parts), dates
 
 
-def date_for_token(masked: str, token_start: int, dates: list[DateMatch]) -> DateMatch:
+def date_for_token(masked: str, token_start: int, dates: tuple[DateMatch, ...]) -> DateMatch:
     return dates[masked.count(DATE_TOKEN, 0, token_start)]

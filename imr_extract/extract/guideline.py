@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import regex
 
+from ..normalize import unwrap
 from ..rules import load_rules
 from .dates import DATE_PATTERN
 
@@ -74,7 +75,7 @@ _BARE_WORKS = ("work-odg", "work-acoem", "work-mtus")
 
 def parse_guideline(text: str) -> Citation:
     """The first citation decides; a paragraph with no recognisable citation gives no source."""
-    flat = regex.sub(r"\s+", " ", text).strip()
+    flat = unwrap(text)
     pages = extract_pages(flat)
     cites = _citations(flat)
     if cites:

@@ -6,6 +6,7 @@ from typing import Iterator
 import regex
 
 from ..findings import Finding
+from ..normalize import unwrap
 from ..rules import load_rules
 from .dates import date_for_token, mask_dates
 
@@ -77,15 +78,15 @@ def extract_dated(text: str, field: str) -> Iterator[Finding]:
 
 def extract_diagnoses(text: str) -> Iterator[Finding]:
     """The list after the first diagnosis cue, up to the end of its sentence (spaCy decides where that is)."""
-    from ..nlp import sentence_around
+    from ..nlp import sentence_end
 
     m = _DIAGNOSIS_CUE.search(text)
     if not m:
         return
-    _, sent_end = sentence_around(text, m.start())
+    sent_end = sentence_end(text, m.end())
     span = text[m.end():sent_end].rstrip(" .;\n")
     items = []
-    for part in _LIST_SPLIT.split(regex.sub(r"\s+", " ", span)):
+    for part in _LIST_SPLIT.split(unwrap(span)):
         part = part.strip(" :,-\"'").removeprefix("the ").strip()
         if 2 < len(part) < 120:
             items.append(part)

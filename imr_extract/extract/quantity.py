@@ -63,6 +63,7 @@ def _range(m: regex.Match, lo: str, hi: str) -> tuple[int, int]:
     return (a, b) if a <= b else (b, a)
 
 
+@lru_cache(maxsize=8192)
 def parse_quantity(title: str) -> Quantity:
     text, index = digitize(title)
 

@@ -6,6 +6,7 @@ from typing import Iterator
 import regex
 
 from ..findings import Finding
+from ..normalize import unwrap
 from ..rules import load_rules
 
 _COMMA = regex.compile(r"\s*,\s*")
@@ -22,7 +23,7 @@ _US_STATES = frozenset(
 
 
 def _clean(item: str) -> str:
-    return regex.sub(r"\s+", " ", item).strip(" .,;:")
+    return unwrap(item).strip(" .,;:")
 
 
 def split_states(raw: str) -> list[str]:

@@ -12,6 +12,7 @@ from functools import lru_cache
 import regex
 
 from ..findings import Finding
+from ..normalize import unwrap
 from ..rules import Rule, load_rules
 
 #: The closed category list of the DWC annual IMR reports, each with its subcategories.
@@ -126,7 +127,9 @@ def drug_strength(text: str) -> str | None:
     return regex.sub(r"\s+", "", m.group()).lower() if m else None
 
 
+@lru_cache(maxsize=8192)
 def classify_service(service_text: str) -> ServiceInfo:
+    """First matching services rule. Memoized: archives repeat the same titles thousands of times."""
     text = service_text or ""
     for rule, pattern in _compiled("services"):
         if pattern.search(text):
@@ -153,7 +156,9 @@ def _medication(text: str, rule: Rule | None, found: tuple[Rule, regex.Match] | 
     )
 
 
+@lru_cache(maxsize=8192)
 def find_body_part(text: str) -> Finding | None:
+    """Memoized like classify_service; a Finding is immutable, so sharing it is safe."""
     text = text or ""
     found = _first_printed("body_parts", text)
     if not found:
@@ -167,7 +172,7 @@ def find_body_part(text: str) -> Finding | None:
             if side:
                 m = later
                 break
-    written = regex.sub(r"\s+", " ", m.group()).lower()
+    written = unwrap(m.group()).lower()
     value = rule.body_part if regex.search(r"\d", written) else written
     start = m.start()
     if side:
@@ -181,7 +186,7 @@ def _side_before(text: str, at: int, rule: Rule) -> tuple[int, str] | None:
     side = _SIDE.search(text, max(0, at - 30), at)
     if not side:
         return None
-    word = regex.sub(r"\s+", " ", side.group(1).lower())
+    word = unwrap(side.group(1).lower())
     return side.start(), ("bilateral" if " and " in word else _SIDE_NAMES.get(word, word))
 
 
@@ -192,7 +197,7 @@ def body_part_canonical(finding: Finding) -> tuple[str, str]:
 
 
 def canonical_specialty(name: str) -> str | None:
-    cleaned = regex.sub(r"\s+", " ", name or "").strip(" \t.,;:")
+    cleaned = unwrap(name or "").strip(" \t.,;:")
     for rule, pattern in _compiled("specialties"):
         if pattern.search(cleaned):
             return rule.canonical
