@@ -276,19 +276,27 @@ def _header_summary_from_evidence(evidence) -> list[dict]:
 
 
 def duplicate_rows(letters) -> list[dict]:
-    out = []
-    seen = letters[["letter_id", "case_number", "source_path"]]
-    for lid, group in seen.groupby("letter_id"):
-        if len(group) > 1:
-            out.append(finding(lid, None, "duplicate_text",
-                               f"the same text came from {len(group)} inputs: {', '.join(group['source_path'])}"))
-    cases = seen[seen["case_number"].fillna("").astype(str).str.strip() != ""].drop_duplicates("letter_id")
-    for case, group in cases.groupby("case_number"):
-        if len(group) > 1:
-            for row in group.itertuples():
-                others = ", ".join(s for s in group["source_path"] if s != row.source_path)
-                out.append(finding(row.letter_id, None, "duplicate_case_number",
-                                   f"case {case} is also {others}"))
+    """Same text (letter_id) from several inputs, or one case number on several letters.
+
+    ``letters`` is anything with the columns letter_id, case_number and source_path
+    (a DataFrame, or a dict of lists): the run's driver passes plain lists so it
+    never has to import pandas.
+    """
+    ids, cases, sources = (list(letters[c]) for c in ("letter_id", "case_number", "source_path"))
+    by_text: dict[str, list[str]] = {}
+    for lid, src in zip(ids, sources):
+        by_text.setdefault(lid, []).append(src)
+    out = [finding(lid, None, "duplicate_text", f"the same text came from {len(srcs)} inputs: {', '.join(srcs)}")
+           for lid, srcs in sorted(by_text.items()) if len(srcs) > 1]
+    by_case: dict[str, dict[str, str]] = {}
+    for lid, case, src in zip(ids, cases, sources):
+        if isinstance(case, str) and case.strip():
+            by_case.setdefault(case, {}).setdefault(lid, src)
+    for case, letters_of_case in sorted(by_case.items()):
+        if len(letters_of_case) > 1:
+            for lid, src in letters_of_case.items():
+                others = ", ".join(s for s in letters_of_case.values() if s != src)
+                out.append(finding(lid, None, "duplicate_case_number", f"case {case} is also {others}"))
     return out
 
 

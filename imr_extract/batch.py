@@ -15,7 +15,7 @@ from . import __version__
 from .inputs import InputRef
 from .records import TABLES
 from .read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS, ReadError
-from .worker import Rows, error_rows, process_letter, warm_up
+from .worker import Rows, error_rows, process_input, warm_up
 from .write import PartStore, finalize, write_json_atomic
 
 ENGINES = ("local", "dask")
@@ -83,12 +83,9 @@ class _Task:
     failed: Rows | None = None  # rows for an input that failed before processing
 
 
-def _prepare(refs: Iterable[InputRef], settings: RunSettings, done_paths: set[str],
-             seen: dict[str, str], stats: dict[str, int]) -> Iterator[_Task]:
+def _read_for_cluster(refs: Iterable[InputRef], settings: RunSettings) -> Iterator[_Task]:
+    """The driver reads and hashes each input (cluster workers need no shared file system)."""
     for ref in refs:
-        if ref.display in done_paths:
-            stats["skipped_done"] += 1
-            continue
         try:
             data = ref.read_bytes(settings.max_bytes)
         except ReadError as exc:
@@ -98,14 +95,7 @@ def _prepare(refs: Iterable[InputRef], settings: RunSettings, done_paths: set[st
             yield _Task(ref, None, None, error_rows(ref.display, None, "unreadable_file",
                                                     f"cannot read: {exc.strerror or exc}"))
             continue
-        digest = hashlib.sha256(data).hexdigest()
-        if digest in seen:
-            stats["duplicates"] += 1
-            yield _Task(ref, None, digest, error_rows(ref.display, digest, "duplicate",
-                                                      f"same bytes as {seen[digest]}; processed once"))
-            continue
-        seen[digest] = ref.display
-        yield _Task(ref, data, digest)
+        yield _Task(ref, data, hashlib.sha256(data).hexdigest())
 
 
 def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSettings(),
@@ -124,12 +114,18 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
     bar = _progress_bar(len(refs), settings.quiet) if progress is None else progress
     n_errors = 0
 
-    def accept(task: _Task, rows: Rows) -> None:
+    def accept(ref: InputRef, digest: str | None, rows: Rows) -> None:
         nonlocal n_errors
+        if digest is not None and digest in seen:
+            # same bytes as an input already done: keep one letter, report the copy
+            stats["duplicates"] += 1
+            rows = error_rows(ref.display, digest, "duplicate", f"same bytes as {seen[digest]}; processed once")
+        elif digest is not None and rows["letters"]:
+            seen[digest] = ref.display
         for table, table_rows in rows.items():
             buffer[table].extend(table_rows)
         n_errors += len(rows["errors"])
-        buffered_inputs.append((task.ref.display, task.digest))
+        buffered_inputs.append((ref.display, digest))
         stats["processed"] += 1
         if bar is not None:
             bar.update(1)
@@ -144,14 +140,17 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
                 rows.clear()
             buffered_inputs.clear()
 
-    tasks = _prepare(refs, settings, done_paths, seen, stats)
+    pending = [r for r in refs if r.display not in done_paths]
+    stats["skipped_done"] = len(refs) - len(pending)
+    if bar is not None and stats["skipped_done"]:
+        bar.update(stats["skipped_done"])
     try:
         if settings.engine == "dask":
             from .engines import run_dask
 
-            run_dask(tasks, settings, accept)
+            run_dask(_read_for_cluster(pending, settings), settings, accept)
         else:
-            _run_local(tasks, settings, accept)
+            _run_local(pending, settings, accept)
         flush()
     finally:
         if bar is not None:
@@ -186,7 +185,7 @@ def _batch_audit(store: PartStore) -> list[dict]:
     tables = [t.select(["letter_id", "case_number", "source_path"]) for t in store.iter_batches("letters")]
     if not tables:
         return []
-    return duplicate_rows(pa.concat_tables(tables).to_pandas())
+    return duplicate_rows(pa.concat_tables(tables).to_pydict())
 
 
 def _errors_by_kind(store: PartStore) -> dict[str, int]:
@@ -206,10 +205,11 @@ def _progress_bar(total: int, quiet: bool):
     return tqdm(total=total, unit="letter", desc="letters", smoothing=0.05, dynamic_ncols=True)
 
 
-def _run_local(tasks: Iterator[_Task], settings: RunSettings, accept: Callable[[_Task, Rows], None]) -> None:
+def _run_local(refs: list[InputRef], settings: RunSettings, accept: Callable[[InputRef, str | None, Rows], None]) -> None:
+    """Each worker reads, hashes and parses its input; a worker over the time limit is killed."""
     if settings.workers == 1 and settings.timeout is None:
-        for task in tasks:
-            accept(task, task.failed or process_letter(task.ref.display, task.data, task.digest, settings.pdf_backend))
+        for ref in refs:
+            accept(ref, *process_input(ref, settings.max_bytes, settings.pdf_backend))
         return
     from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -220,28 +220,25 @@ def _run_local(tasks: Iterator[_Task], settings: RunSettings, accept: Callable[[
     with ProcessPool(max_workers=settings.workers, initializer=warm_up) as pool:
         def settle(done) -> None:
             for fut in done:
-                task = in_flight.pop(fut)
+                ref = in_flight.pop(fut)
                 try:
-                    rows = fut.result()
+                    digest, rows = fut.result()
                 except FutureTimeout:
-                    rows = error_rows(task.ref.display, task.digest, "timeout",
-                                      f"gave up after {settings.timeout:g} s (--timeout); the PDF may make the "
-                                      "parser loop")
+                    digest, rows = None, error_rows(
+                        ref.display, None, "timeout",
+                        f"gave up after {settings.timeout:g} s (--timeout); the PDF may make the parser loop")
                 except ProcessExpired as exc:
-                    rows = error_rows(task.ref.display, task.digest, "worker_crashed",
-                                      f"the worker process died (exit code {exc.exitcode}) on this letter")
+                    digest, rows = None, error_rows(ref.display, None, "worker_crashed",
+                                                    f"the worker process died (exit code {exc.exitcode}) on this letter")
                 except Exception as exc:  # noqa: BLE001 - keep the batch going
-                    rows = error_rows(task.ref.display, task.digest, "internal_error",
-                                      f"unexpected {type(exc).__name__}: {exc}")
-                accept(task, rows)
+                    digest, rows = None, error_rows(ref.display, None, "internal_error",
+                                                    f"unexpected {type(exc).__name__}: {exc}")
+                accept(ref, digest, rows)
 
-        for task in tasks:
-            if task.failed is not None:
-                accept(task, task.failed)
-                continue
-            fut = pool.schedule(process_letter, args=(task.ref.display, task.data, task.digest, settings.pdf_backend),
+        for ref in refs:
+            fut = pool.schedule(process_input, args=(ref, settings.max_bytes, settings.pdf_backend),
                                 timeout=settings.timeout)
-            in_flight[fut] = task
+            in_flight[fut] = ref
             if len(in_flight) >= limit:
                 done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
                 settle(done)

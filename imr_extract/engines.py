@@ -38,12 +38,12 @@ def run_dask(tasks: Iterator, settings, accept: Callable) -> None:
                 except Exception as exc:  # noqa: BLE001 - a failed task is an error row, not a failed batch
                     rows = error_rows(task.ref.display, task.digest, "worker_crashed",
                                       f"the Dask task failed: {type(exc).__name__}: {exc}")
-                accept(task, rows)
+                accept(task.ref, task.digest, rows)
                 fut.release()
 
         for task in tasks:
             if task.failed is not None:
-                accept(task, task.failed)
+                accept(task.ref, task.digest, task.failed)
                 continue
             fut = client.submit(process_letter, task.ref.display, task.data, task.digest, settings.pdf_backend,
                                 pure=False)

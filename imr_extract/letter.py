@@ -14,7 +14,7 @@ from .extract.decisions import decisions_for
 from .findings import Finding
 from .normalize import NormalizedText
 from .records import LetterRecord, evidence_row
-from .sections import Sections, detect_layout, split_sections
+from .sections import Section, Sections, detect_layout, split_sections
 
 
 class NotAnIMRLetter(ValueError):
@@ -37,9 +37,6 @@ EXTRACTORS: dict[str, tuple[Extractor, ...]] = {
     "decision_intro": (lambda t: patient.extract_dated(t, "ur_date"),),
 }
 
-#: Sections that stand in for a missing kind (e.g. a letter without a summary heading).
-_FALLBACK_TEXT_KINDS = ("summary",)
-
 
 #: Finding fields used only to keep other findings straight (header labels we do not output).
 _NOT_OUTPUT = {"none", "ignored"}
@@ -50,7 +47,13 @@ def letter_id_for(text: str) -> str:
 
 
 def collect_findings(doc: NormalizedText, sections: Sections) -> Iterator[tuple[str, Finding]]:
-    for section in sections.parts:
+    parts = list(sections.parts)
+    if sections.get("summary") is None:
+        # No summary heading recognised: read the patient facts from the letter body rather than lose them.
+        header = sections.get("header")
+        start = header.end if header else 0
+        parts.append(Section("summary", start, len(doc.text), "", "sec-summary-fallback"))
+    for section in parts:
         body = section.text(doc)
         for extractor in EXTRACTORS.get(section.kind, ()):
             for f in extractor(body):

@@ -41,6 +41,25 @@ def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str =
     }
 
 
+def process_input(ref, max_bytes: int, pdf_backend: str = "pdfium") -> tuple[str | None, Rows]:
+    """Read, hash and process one input inside the worker, so the driver only routes rows.
+
+    Returns (SHA-256 of the bytes or None when unreadable, rows).
+    """
+    import hashlib
+
+    from .read import ReadError
+
+    try:
+        data = ref.read_bytes(max_bytes)
+    except ReadError as exc:
+        return None, error_rows(ref.display, None, exc.kind, exc.message)
+    except OSError as exc:
+        return None, error_rows(ref.display, None, "unreadable_file", f"cannot read: {exc.strerror or exc}")
+    digest = hashlib.sha256(data).hexdigest()
+    return digest, process_letter(ref.display, data, digest, pdf_backend)
+
+
 def error_rows(name: str, content_hash: str | None, kind: str, message: str) -> Rows:
     return {"letters": [], "decisions": [], "evidence": [], "audit": [],
             "errors": [{"source_path": name, "content_hash": content_hash, "error_kind": kind, "message": message}]}

@@ -48,11 +48,31 @@ def _arrow_value(col: Column, value: Any) -> Any:
 
 
 def to_arrow(table: str, rows: list[dict[str, Any]]):
+    """Rows -> Arrow table of the declared schema, column by column (the driver's hot path)."""
     import pyarrow as pa
 
     columns = TABLES[table]
-    data = {c.name: [_arrow_value(c, r.get(c.name)) for r in rows] for c in columns}
-    return pa.table(data, schema=arrow_schema(columns))
+    schema = arrow_schema(columns)
+    arrays = []
+    for col, fld in zip(columns, schema):
+        values = [r.get(col.name) for r in rows]
+        try:
+            arrays.append(_fast_array(col, values, fld.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            arrays.append(pa.array([_arrow_value(col, v) for v in values], type=fld.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _fast_array(col: Column, values: list[Any], arrow_type):
+    import pyarrow as pa
+
+    if col.type == "date":
+        return pa.array([v or None for v in values], type=pa.string()).cast(arrow_type)
+    if col.type == "list":
+        return pa.array([list(v) if v else None for v in values], type=arrow_type)
+    if col.type == "string":
+        return pa.array([v if v != "" else None for v in values], type=arrow_type)
+    return pa.array([None if v == "" else v for v in values], type=arrow_type)
 
 
 def csv_ready(batch, columns: tuple[Column, ...]):

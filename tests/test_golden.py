@@ -17,7 +17,8 @@ from imr_extract.evaluate import DECISION_FIELDS, LETTER_FIELDS, values_match
 from conftest import CORPUS_DIR
 
 EXPECTED_DIR = CORPUS_DIR / "expected"
-LETTERS = [p for p in sorted([*CORPUS_DIR.glob("*.txt"), *CORPUS_DIR.glob("synthetic/*.txt")])
+LETTERS = [p for p in sorted([*CORPUS_DIR.glob("*.txt"), *CORPUS_DIR.glob("synthetic/*.txt"),
+                              *CORPUS_DIR.glob("heldout/*.txt")])
            if (EXPECTED_DIR / f"{p.stem}.json").exists()]
 
 

@@ -45,6 +45,10 @@ class Citation:
     end: int
 
 
+def _SKIP() -> regex.Pattern:  # noqa: N802 - a compiled rule, looked up by id
+    return next(r for r in load_rules("guidelines") if r.id == "skip-claims-administrator").regex
+
+
 def _citations(text: str):
     starts = []
     for rule in load_rules("guidelines"):
@@ -75,7 +79,7 @@ _BARE_WORKS = ("work-odg", "work-acoem", "work-mtus")
 
 def parse_guideline(text: str) -> Citation:
     """The first citation decides; a paragraph with no recognisable citation gives no source."""
-    flat = unwrap(text)
+    flat = _SKIP().sub(" ", unwrap(text)).strip()
     pages = extract_pages(flat)
     cites = _citations(flat)
     if cites:

@@ -59,7 +59,8 @@ def split_items(text: str) -> list[ItemBlock]:
     rules = rules_by_id("items")
     outcome_re = rules["item-outcome"].regex
     heads = []  # (title_start, title_end, block_start, outcome, outcome span, end of outcome line, rule)
-    floor = 0
+    intro = rules["item-intro"].regex.search(text)
+    floor = intro.end() if intro else 0  # titles never reach back into the section's opening sentence
     for m in outcome_re.finditer(text):
         colon = m.start("colon")
         window = text[floor:m.end()]

@@ -48,8 +48,12 @@ def notice_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]
         if n:
             blocks.setdefault(int(n.group(1)), section)
     items = []
+    seen: set[int] = set()
     for m in determination.finditer(text):
         n = int(m.group("n"))
+        if n in seen:
+            break  # the notice repeats its determinations above the rationale section
+        seen.add(n)
         outcome = "upheld" if m.group("neg") else "overturned"
         section = blocks.get(n)
         parts = labelled_parts(text, section.start, section.end) if section else {}

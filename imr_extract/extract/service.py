@@ -174,10 +174,18 @@ def find_body_part(text: str) -> Finding | None:
                 break
     written = unwrap(m.group()).lower()
     value = rule.body_part if regex.search(r"\d", written) else written
-    start = m.start()
+    start, end = m.start(), m.end()
+    if side is None and rule.region not in _UNSIDED_REGIONS:
+        # "Wrist brace (cock-up splint), right": a side closing the title names the part's side
+        after = _SIDE_AT_END.search(text, m.end())
+        if after:
+            side, end = (start, _SIDE_NAMES.get(after.group(1).lower(), after.group(1).lower())), after.end()
     if side:
         start, value = side[0], f"{side[1]} {value}"
-    return Finding("body_part", value, start, m.end(), rule.id, text[start:m.end()])
+    return Finding("body_part", value, start, end, rule.id, text[start:end])
+
+
+_SIDE_AT_END = regex.compile(r",\s*(right|left|bilateral)\s*$", regex.IGNORECASE)
 
 
 def _side_before(text: str, at: int, rule: Rule) -> tuple[int, str] | None:
