@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
 import platform
 import sys
@@ -15,7 +16,7 @@ from . import __version__
 from .inputs import InputRef
 from .records import TABLES
 from .read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS, ReadError
-from .worker import Rows, error_rows, process_input, warm_up
+from .worker import Rows, error_rows, process_input, process_inputs, warm_up
 from .write import PartStore, finalize, write_json_atomic
 
 ENGINES = ("local", "dask")
@@ -205,8 +206,17 @@ def _progress_bar(total: int, quiet: bool):
     return tqdm(total=total, unit="letter", desc="letters", smoothing=0.05, dynamic_ncols=True)
 
 
+#: Inputs per worker task. Chunks cut the per-letter cost of talking to the pool; a chunk that
+#: times out or crashes is retried one letter per task, so only the culprit becomes an error row.
+MAX_CHUNK = 8
+
+
+def _chunk_size(n: int, workers: int) -> int:
+    return max(1, min(MAX_CHUNK, n // (workers * 8)))
+
+
 def _run_local(refs: list[InputRef], settings: RunSettings, accept: Callable[[InputRef, str | None, Rows], None]) -> None:
-    """Each worker reads, hashes and parses its input; a worker over the time limit is killed."""
+    """Each worker reads, hashes and parses its inputs; a worker over the time limit is killed."""
     if settings.workers == 1 and settings.timeout is None:
         for ref in refs:
             accept(ref, *process_input(ref, settings.max_bytes, settings.pdf_backend))
@@ -215,33 +225,51 @@ def _run_local(refs: list[InputRef], settings: RunSettings, accept: Callable[[In
 
     from pebble import ProcessExpired, ProcessPool
 
+    size = _chunk_size(len(refs), settings.workers)
+    chunks = iter([refs[i:i + size] for i in range(0, len(refs), size)])
+    retry: list[list[InputRef]] = []
     in_flight: dict = {}
     limit = settings.workers * 4
+
+    def failure(ref: InputRef, exc: BaseException) -> Rows:
+        if isinstance(exc, FutureTimeout):
+            return error_rows(ref.display, None, "timeout", f"gave up after {settings.timeout:g} s (--timeout); "
+                                                            "the PDF may make the parser loop")
+        if isinstance(exc, ProcessExpired):
+            return error_rows(ref.display, None, "worker_crashed",
+                              f"the worker process died (exit code {exc.exitcode}) on this letter")
+        return error_rows(ref.display, None, "internal_error", f"unexpected {type(exc).__name__}: {exc}")
+
     with ProcessPool(max_workers=settings.workers, initializer=warm_up) as pool:
+        def submit(chunk: list[InputRef]) -> None:
+            timeout = settings.timeout * len(chunk) if settings.timeout else None
+            fut = pool.schedule(process_inputs, args=(chunk, settings.max_bytes, settings.pdf_backend),
+                                timeout=timeout)
+            in_flight[fut] = chunk
+
         def settle(done) -> None:
             for fut in done:
-                ref = in_flight.pop(fut)
+                chunk = in_flight.pop(fut)
                 try:
-                    digest, rows = fut.result()
-                except FutureTimeout:
-                    digest, rows = None, error_rows(
-                        ref.display, None, "timeout",
-                        f"gave up after {settings.timeout:g} s (--timeout); the PDF may make the parser loop")
-                except ProcessExpired as exc:
-                    digest, rows = None, error_rows(ref.display, None, "worker_crashed",
-                                                    f"the worker process died (exit code {exc.exitcode}) on this letter")
-                except Exception as exc:  # noqa: BLE001 - keep the batch going
-                    digest, rows = None, error_rows(ref.display, None, "internal_error",
-                                                    f"unexpected {type(exc).__name__}: {exc}")
-                accept(ref, digest, rows)
+                    results = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a bad letter must not stop the batch
+                    if len(chunk) > 1:
+                        retry.extend([ref] for ref in chunk)  # find the culprit, one letter per task
+                        continue
+                    results = [(None, failure(chunk[0], exc))]
+                for ref, (digest, rows) in zip(chunk, results):
+                    accept(ref, digest, rows)
 
-        for ref in refs:
-            fut = pool.schedule(process_input, args=(ref, settings.max_bytes, settings.pdf_backend),
-                                timeout=settings.timeout)
-            in_flight[fut] = ref
+        for chunk in itertools.chain(chunks, _drain(retry)):
+            submit(chunk)
             if len(in_flight) >= limit:
-                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                settle(done)
-        while in_flight:
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            settle(done)
+                settle(wait(list(in_flight), return_when=FIRST_COMPLETED)[0])
+        while in_flight or retry:
+            while retry:
+                submit(retry.pop())
+            settle(wait(list(in_flight), return_when=FIRST_COMPLETED)[0])
+
+
+def _drain(items: list) -> Iterator:
+    while items:
+        yield items.pop()

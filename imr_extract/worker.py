@@ -60,6 +60,11 @@ def process_input(ref, max_bytes: int, pdf_backend: str = "pdfium") -> tuple[str
     return digest, process_letter(ref.display, data, digest, pdf_backend)
 
 
+def process_inputs(refs: list, max_bytes: int, pdf_backend: str = "pdfium") -> list[tuple[str | None, Rows]]:
+    """A chunk of inputs in one task: fewer messages between processes for the same work."""
+    return [process_input(ref, max_bytes, pdf_backend) for ref in refs]
+
+
 def error_rows(name: str, content_hash: str | None, kind: str, message: str) -> Rows:
     return {"letters": [], "decisions": [], "evidence": [], "audit": [],
             "errors": [{"source_path": name, "content_hash": content_hash, "error_kind": kind, "message": message}]}

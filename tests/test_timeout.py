@@ -30,3 +30,21 @@ def test_a_letter_over_the_time_limit_becomes_a_timeout_row_and_the_batch_goes_o
     errors = (tmp_path / "out" / "errors.csv").read_text(encoding="utf-8")
     assert "very-long.pdf" in errors and "--timeout" in errors
     assert CORPUS_DIR.is_dir()
+
+
+def test_a_chunk_that_times_out_is_retried_letter_by_letter(tmp_path):
+    """Letters travel to workers in chunks; only the letter over the limit may become an error row."""
+    seeds = seed_paths()
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(40):  # enough inputs for chunks of more than one letter
+        seed = seeds[i % len(seeds)]
+        (inputs / f"{i:02d}-{seed.name}").write_text(seed.read_text(encoding="utf-8") + f"\nSynthetic copy {i}\n",
+                                                     encoding="utf-8")
+    long_text = "\n".join([seeds[0].read_text(encoding="utf-8")] * 400)
+    render_letter_pdf(long_text, inputs / "20-very-long.pdf")
+
+    summary = run(list(expand([inputs])), tmp_path / "out", RunSettings(workers=2, timeout=0.3, quiet=True))
+
+    assert summary.errors_by_kind == {"timeout": 1}
+    assert summary.counts["letters"] == 40
