@@ -19,10 +19,10 @@ import regex
 
 LETTER_FIELDS = ("layout", "case_number", "date_assigned", "decision_date", "injury_date", "ur_date", "patient_age",
                  "patient_sex", "reviewer_specialties", "reviewer_board_certified", "reviewer_license_states",
-                 "n_items")
+                 "n_items", "priority", "application_received")
 DECISION_FIELDS = ("service_text", "outcome", "quantity", "frequency_per_week_min", "frequency_per_week_max",
                    "duration_weeks_min", "duration_weeks_max", "body_part", "guideline_source", "guideline_year",
-                   "guideline_pages")
+                   "guideline_pages", "guideline_document", "guideline_section", "service_category")
 NUMERIC = {"patient_age", "n_items", "quantity", "frequency_per_week_min", "frequency_per_week_max",
            "duration_weeks_min", "duration_weeks_max", "guideline_year"}
 LISTS = {"reviewer_specialties", "reviewer_license_states"}

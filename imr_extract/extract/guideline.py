@@ -72,9 +72,9 @@ def _classify_work(work: str, rule_ids: tuple[str, ...]) -> tuple[str | None, st
 
 
 #: Which work rules apply, by how the citation was introduced.
-_NON_MTUS_WORKS = ("work-odg", "work-acoem")
-_PROSE_WORKS = ("work-part-of-mtus", "work-not-part-of-mtus", "work-odg", "work-acoem", "work-mtus")
-_BARE_WORKS = ("work-odg", "work-acoem", "work-mtus")
+_NON_MTUS_WORKS = ("work-odg", "work-odg-last", "work-acoem")
+_PROSE_WORKS = ("work-part-of-mtus", "work-not-part-of-mtus", "work-odg", "work-odg-last", "work-acoem", "work-mtus")
+_BARE_WORKS = ("work-odg", "work-odg-last", "work-acoem", "work-mtus")
 
 
 def parse_guideline(text: str) -> Citation:
