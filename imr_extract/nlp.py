@@ -24,8 +24,9 @@ def blank_pipeline():
     return nlp
 
 
-#: A period that plainly ends a sentence: after a word of 3+ letters or a closing bracket, before a capital.
-_PLAIN_END = regex.compile(r"(?<=[a-z]{3}|[)\]])\.(?=\s+[A-Z]|\s*$)")
+#: A period that plainly ends a sentence: after a word of 3+ letters, a number or a closing bracket, before a
+#: capital letter or the end of the text.
+_PLAIN_END = regex.compile(r"(?<=[a-z]{3}|\d{2}|[)\]])\.(?=\s+[A-Z]|\s*$)")
 _ANY_PERIOD = regex.compile(r"\.")
 
 

@@ -71,15 +71,17 @@ def error_rows(name: str, content_hash: str | None, kind: str, message: str) -> 
 
 
 def warm_up() -> None:
-    """Import and compile everything once per worker, so a letter's time limit measures the letter."""
+    """Import and compile everything once per process, so a letter's time limit measures the letter.
+
+    Workers run it as they start, in parallel. spaCy is left to load on first use: few letters need it
+    (see nlp.sentence_end), and loading it costs more than compiling every rule.
+    """
     from . import audit, letter  # noqa: F401  (imports every extractor and check)
     from .extract import service  # noqa: F401
-    from .nlp import blank_pipeline
     from .rules import RULE_KEYS, load_rules
 
     for kind in RULE_KEYS:
         for rule in load_rules(kind):
             if "pattern" in rule.attrs:
                 _ = rule.regex
-    blank_pipeline()
     import pypdfium2  # noqa: F401
