@@ -25,8 +25,10 @@ _CHAR_MAP = str.maketrans({
 })
 _SPACES = regex.compile(r"[ \x0b\x0c]{2,}")
 _PAGE_NUMBER_LINE = regex.compile(r"^(?:page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+)$", regex.IGNORECASE)
-#: A line ending in a hyphen continues on the next line without a space ("7-23-" / "2015").
-_HYPHEN_END = regex.compile(r"[\p{L}\p{N}]-$")
+#: A line ending in a hyphen or slash continues on the next line without a space ("7-23-" / "2015").
+_HYPHEN_END = regex.compile(r"[\p{L}\p{N}][-/]$")
+#: A line holding only a case number, as printed at page tops: debris once the number is known.
+_LONE_CASE_NUMBER = regex.compile(r"^(?:Case\s+(?:Number|No\.?)\s*:?\s*)?(CM\d{2}-\d{5,8})$", regex.IGNORECASE)
 _CONTINUES = regex.compile(r"^[\p{Ll}\p{N}]")
 
 
@@ -50,9 +52,22 @@ def normalize(pages: tuple[str, ...] | list[str]) -> NormalizedText:
     out: list[str] = []
     starts: list[int] = []
     length = 0
+    seen_text = []  # lines so far, to recognise a case number printed again as a running header
+    skip_gap = False
     for lines in page_lines:
         starts.append(length)
         for line in lines:
+            lone = _LONE_CASE_NUMBER.match(line)
+            if lone and any(lone.group(1) in earlier for earlier in seen_text):
+                if out and out[-1] == "":
+                    out.pop()  # the gap before a running header is part of it
+                    length -= 1
+                skip_gap = True
+                continue
+            if skip_gap and line == "":
+                continue
+            skip_gap = False
+            seen_text.append(line)
             if line == "" and (not out or out[-1] == ""):
                 continue  # no paragraph break at the very start or twice in a row
             if out and out[-1] and _HYPHEN_END.search(out[-1]) and _CONTINUES.match(line):
@@ -80,10 +95,17 @@ def _clean_lines(page: str) -> list[str]:
         page = page.replace("\n\n", "\n")
     raw = page.split("\n")
     cleaned = []
+    after_debris = False
     for line in raw:
         line = _SPACES.sub(" ", line).strip()
         if _PAGE_NUMBER_LINE.match(line):
+            if cleaned and cleaned[-1] == "":
+                cleaned.pop()  # the gap around a page footer is part of the footer
+            after_debris = True
             continue
+        if after_debris and line == "":
+            continue
+        after_debris = False
         cleaned.append(line)
     return cleaned
 

@@ -109,14 +109,29 @@ def _listed_titles(text: str, start: int, end: int) -> list[tuple[str, int, int]
         if not stripped or "\n\n" in stripped:
             return []
         lead = len(body) - len(body.lstrip())
-        return [(stripped, start + lead, start + lead + len(stripped))]
+        return [_bare_title(stripped, start + lead)]
     out = []
     for c in chunks:
         raw = body[c.body_start:c.end]
         # a title ends at a blank line; wrapped lines continue it
         raw = raw.split("\n\n")[0].rstrip()
-        out.append((raw, start + c.body_start, start + c.body_start + len(raw)))
+        out.append(_bare_title(raw, start + c.body_start))
     return out
+
+
+#: Framing around a listed item: "Requested Treatment/Service: X", "Is the request for X medically necessary?"
+_TITLE_LEAD = regex.compile(r"^(?:(?:Requested\s+)?(?:Treatment|Service|Treatment/Service|Request)\s*:\s*"
+                            r"|(?:Is|Was|Whether)\s+the\s+request(?:ed)?\s+(?:for\s+)?)", regex.IGNORECASE)
+_TITLE_TAIL = regex.compile(r"\s+(?:is|was|are)?\s*medically\s+necessary(?:\s+and\s+appropriate)?\s*\??$",
+                            regex.IGNORECASE)
+
+
+def _bare_title(raw: str, offset: int) -> tuple[str, int, int]:
+    lead = _TITLE_LEAD.match(raw)
+    cut = lead.end() if lead else 0
+    tail = _TITLE_TAIL.search(raw, cut) if lead else None
+    end = tail.start() if tail else len(raw)
+    return raw[cut:end], offset + cut, offset + end
 
 
 def _chunks_by_number(text: str, section, count: int) -> dict[int, tuple[int, int]]:
@@ -129,12 +144,19 @@ def _chunks_by_number(text: str, section, count: int) -> dict[int, tuple[int, in
     return {c.number: (section.start + c.body_start, section.start + c.end) for c in chunks}
 
 
+_SHORT_LABEL = regex.compile(r"^\s*[^:\n]{1,80}?(?::|\s-\s)\s*")
+
+
 def _strip_title_prefix(chunk: str, title: str) -> tuple[str, int] | None:
-    """Drop a repeated item title ("Norco 10/325mg #60:" or "... -") from the start of a chunk."""
+    """Drop a repeated item title ("Norco 10/325mg #60:" or "... -") from the start of a chunk.
+
+    Reviewers often repeat only the start of the title ("Physical therapy:"); a short label
+    ending in a colon or dash is dropped then.
+    """
     flat_title = unwrap(title)
     words = flat_title.split()
     pattern = r"^\s*" + r"\s+".join(regex.escape(w) for w in words) + r"\s*(?::|\s-\s|-)?\s*" if words else r"^\s*"
-    m = regex.match(pattern, chunk, regex.IGNORECASE)
+    m = regex.match(pattern, chunk, regex.IGNORECASE) or _SHORT_LABEL.match(chunk)
     offset = m.end() if m else len(chunk) - len(chunk.lstrip())
     body = chunk[offset:].strip()
     return (body, offset) if body else None

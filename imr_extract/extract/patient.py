@@ -29,13 +29,30 @@ def _rules(field: str):
     return [r for r in load_rules("patient") if r.field == field]
 
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+         "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+def _age_value(m: regex.Match) -> int:
+    if m.groupdict().get("words"):
+        words = regex.split(r"[\s-]+", m.group("words").lower())
+        return _TENS[words[0]] + (_UNITS[words[1]] if len(words) > 1 else 0)
+    return int(m.group("value"))
+
+
 def extract_age(text: str) -> Iterator[Finding]:
+    """The first stated age; number words ("fifty-two-year-old") are read as numbers."""
+    found = []
     for rule in _rules("age"):
-        for m in rule.regex.finditer(text):
-            age = int(m.group("value"))
-            if _AGE_MIN <= age <= _AGE_MAX:
-                yield Finding("patient_age", age, m.start("value"), m.end(), rule.id, m.group(0))
-                return
+        m = rule.regex.search(text)
+        if m:
+            found.append((m.start(), m, rule))
+    for _, m, rule in sorted(found, key=lambda f: f[0]):
+        age = _age_value(m)
+        if _AGE_MIN <= age <= _AGE_MAX:
+            yield Finding("patient_age", age, m.start(), m.end(), rule.id, m.group(0))
+            return
 
 
 def extract_sex(text: str) -> Iterator[Finding]:

@@ -26,7 +26,8 @@ def _clean(item: str) -> str:
     return unwrap(item).strip(" .,;:")
 
 
-def split_states(raw: str) -> list[str]:
+def split_states(raw: str, prose: bool = False) -> list[str]:
+    """States as listed; in prose, only recognisable state names (a sentence may run on after the list)."""
     out = []
     for part in _COMMA.split(raw):
         part = _clean(part)
@@ -37,6 +38,8 @@ def split_states(raw: str) -> list[str]:
             out.extend(_clean(p) for p in pieces)
         else:
             out.append(part)
+    if prose:
+        out = [s for s in out if s.lower() in _US_STATES]
     return out
 
 
@@ -70,7 +73,7 @@ def extract_reviewer(text: str) -> Iterator[Finding]:
         for m in rule.regex.finditer(text):
             raw = m.group("value")
             if rule.field == "license_states" and states is None:
-                values = split_states(raw)
+                values = split_states(raw, prose=rule.id != "rev-block-states")
                 if values:
                     states = Finding("reviewer_license_states", values, m.start("value"), m.end("value"), rule.id,
                                      m.group(0))
