@@ -286,7 +286,7 @@ def duplicate_rows(letters) -> list[dict]:
     by_text: dict[str, list[str]] = {}
     for lid, src in zip(ids, sources):
         by_text.setdefault(lid, []).append(src)
-    out = [finding(lid, None, "duplicate_text", f"the same text came from {len(srcs)} inputs: {', '.join(srcs)}")
+    out = [finding(lid, None, "duplicate_text", f"the same text came from {len(srcs)} inputs: {_some(srcs)}")
            for lid, srcs in sorted(by_text.items()) if len(srcs) > 1]
     by_case: dict[str, dict[str, str]] = {}
     for lid, case, src in zip(ids, cases, sources):
@@ -295,9 +295,15 @@ def duplicate_rows(letters) -> list[dict]:
     for case, letters_of_case in sorted(by_case.items()):
         if len(letters_of_case) > 1:
             for lid, src in letters_of_case.items():
-                others = ", ".join(s for s in letters_of_case.values() if s != src)
-                out.append(finding(lid, None, "duplicate_case_number", f"case {case} is also {others}"))
+                others = [s for s in letters_of_case.values() if s != src]
+                out.append(finding(lid, None, "duplicate_case_number", f"case {case} is also {_some(others)}"))
     return out
+
+
+def _some(paths: list[str], shown: int = 5) -> str:
+    """A few of the paths and how many more: messages stay short however many copies a batch holds."""
+    head = ", ".join(paths[:shown])
+    return head if len(paths) <= shown else f"{head} and {len(paths) - shown} more"
 
 
 def batch_audit_rows(out_dir: str | Path) -> list[dict]:

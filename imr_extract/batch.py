@@ -104,6 +104,7 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
+    _use_system_allocator()
     store = PartStore(out_dir)
     if settings.fresh:
         store.clear()
@@ -175,6 +176,14 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
         "errors_by_kind": errors_by_kind,
     })
     return RunSummary(out_dir, counts, errors_by_kind, stats["processed"], stats["skipped_done"], stats["duplicates"])
+
+
+def _use_system_allocator() -> None:
+    """Arrow's default allocator keeps freed memory, so a long run's resident size would grow with
+    the number of parts assembled; the system allocator gives it back, keeping memory flat."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _batch_audit(store: PartStore) -> list[dict]:

@@ -157,6 +157,9 @@ def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
+    import pyarrow as pa
+
+    pool = pa.default_memory_pool()
     formats = set(formats)
     counts = {}
     for table, columns in TABLES.items():
@@ -171,6 +174,7 @@ def finalize(store: PartStore, out_dir: Path, formats: Iterable[str] = ("csv", "
         n = 0
         try:
             for batch in batches:
+                pool.release_unused()  # hand the previous part's buffers back before reading the next
                 batch = batch.cast(schema)
                 n += batch.num_rows
                 if writer:
