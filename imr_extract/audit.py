@@ -207,7 +207,7 @@ def _letter_parts(record: LetterRecord) -> tuple[str, str]:
     from .sections import split_sections
 
     doc = NormalizedText(record.text, (0,))
-    sections = split_sections(doc, record["layout"] or "unknown")
+    sections = record.sections or split_sections(doc, record["layout"] or "unknown")
     body = "\n".join(s.text(doc) for s in sections.parts if s.kind != "header")
     summary = "\n".join(s.text(doc) for s in sections.all("summary"))
     return body, summary

@@ -107,4 +107,4 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
     evidence = [evidence_row(letter_id, None, Finding("layout", layout, *marker, layout_rule, ""), doc)]
     evidence += [evidence_row(letter_id, None, f, doc) for f in chosen.values() if f.field not in _NOT_OUTPUT]
     evidence.extend(decision_evidence)
-    return LetterRecord(values=values, decisions=decisions, evidence=evidence, text=doc.text)
+    return LetterRecord(values=values, decisions=decisions, evidence=evidence, text=doc.text, sections=sections)

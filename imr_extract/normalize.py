@@ -24,6 +24,7 @@ _CHAR_MAP = str.maketrans({
     "\ufb01": "fi", "\ufb02": "fl", "\ufb00": "ff", "\ufb03": "ffi", "\ufb04": "ffl",
 })
 _SPACES = regex.compile(r"[ \x0b\x0c]{2,}")
+_DEBRIS_STARTS = frozenset("Pp-0123456789")  # first characters a page-number line can have
 _PAGE_NUMBER_LINE = regex.compile(r"^(?:page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+)$", regex.IGNORECASE)
 #: A line ending in a hyphen or slash continues on the next line without a space ("7-23-" / "2015").
 _HYPHEN_END = regex.compile(r"[\p{L}\p{N}][-/]$")
@@ -93,12 +94,12 @@ def _clean_lines(page: str) -> list[str]:
         # Some exporters write every line break twice; a line holding only a
         # space is then the paragraph break and an empty line is just a wrap.
         page = page.replace("\n\n", "\n")
-    raw = page.split("\n")
+    raw = _SPACES.sub(" ", page).split("\n")  # one pass over the page, not one per line
     cleaned = []
     after_debris = False
     for line in raw:
-        line = _SPACES.sub(" ", line).strip()
-        if _PAGE_NUMBER_LINE.match(line):
+        line = line.strip()
+        if line[:1] in _DEBRIS_STARTS and _PAGE_NUMBER_LINE.match(line):
             if cleaned and cleaned[-1] == "":
                 cleaned.pop()  # the gap around a page footer is part of the footer
             after_debris = True

@@ -142,6 +142,7 @@ class LetterRecord:
     decisions: list[DecisionRecord] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
+    sections: Any = None  # the Sections the extractor cut the text into (not serialized)
 
     def __getitem__(self, key: str) -> Any:
         return self.values.get(key)
