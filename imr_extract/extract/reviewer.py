@@ -61,6 +61,8 @@ def split_specialties(raw: str, prose: bool) -> list[str]:
 
 
 def extract_reviewer(text: str) -> Iterator[Finding]:
+    from .service import canonical_specialty
+
     specialties: list[Finding] = []
     states: Finding | None = None
     certified: Finding | None = None
@@ -83,6 +85,8 @@ def extract_reviewer(text: str) -> Iterator[Finding]:
                 if rule.id == "rev-prose-specialty-in" and specialties:
                     continue
                 values = split_specialties(raw, prose=rule.id != "rev-block-specialties")
+                if rule.id == "rev-prose-licensed-specialty":
+                    values = [v for v in values if canonical_specialty(v)]  # "licensed in California" is a state
                 if values:
                     specialties.append(Finding("reviewer_specialties", values, m.start("value"), m.end("value"),
                                                rule.id, m.group(0)))
