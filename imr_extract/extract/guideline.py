@@ -45,7 +45,8 @@ class Citation:
     end: int
 
 
-def _SKIP() -> regex.Pattern:  # noqa: N802 - a compiled rule, looked up by id
+def _claims_administrator_sentences() -> regex.Pattern:
+    """Sentences about the Claims Administrator's own citation, to drop from the reviewer's paragraph."""
     return next(r for r in load_rules("guidelines") if r.id == "skip-claims-administrator").regex
 
 
@@ -79,7 +80,7 @@ _BARE_WORKS = ("work-odg", "work-odg-last", "work-acoem", "work-mtus")
 
 def parse_guideline(text: str) -> Citation:
     """The first citation decides; a paragraph with no recognisable citation gives no source."""
-    flat = _SKIP().sub(" ", unwrap(text)).strip()
+    flat = _claims_administrator_sentences().sub(" ", unwrap(text)).strip()
     pages = extract_pages(flat)
     cites = _citations(flat)
     if cites:
