@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -78,6 +79,7 @@ _PROSE_WORKS = ("work-part-of-mtus", "work-not-part-of-mtus", "work-odg", "work-
 _BARE_WORKS = ("work-odg", "work-odg-last", "work-acoem", "work-mtus")
 
 
+@lru_cache(maxsize=8192)
 def parse_guideline(text: str) -> Citation:
     """The first citation decides; a paragraph with no recognisable citation gives no source."""
     flat = _claims_administrator_sentences().sub(" ", unwrap(text)).strip()
