@@ -106,3 +106,15 @@ def test_every_case_file_has_enough_rows():
     for name, n in minimum.items():
         with open(CASES / name, newline="", encoding="utf-8") as f:
             assert len(list(csv.DictReader(f))) >= n, name
+
+
+def test_a_wrapped_title_line_ending_in_an_abbreviation_still_belongs_to_the_title():
+    """Regression: a title line ending "Dr." was taken for the end of the previous rationale."""
+    from imr_extract.extract.items import split_items
+
+    text = ("The Final Determination was based on decisions for the disputed items/services set forth below:\n"
+            "Physical therapy 2 times a week for 6 weeks as requested by Dr.\nSmith: Upheld\n"
+            "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016.\n"
+            "Decision rationale: The request is not medically necessary.\nMRI of the lumbar spine: Overturned\n")
+    assert [i.title for i in split_items(text)] == [
+        "Physical therapy 2 times a week for 6 weeks as requested by Dr. Smith", "MRI of the lumbar spine"]

@@ -14,6 +14,9 @@ _STOP_LINE = regex.compile(
     r"|\bset\s+forth\s+below\s*:\s*$|:\s*(?:Upheld|Overturned)\s*$",
     regex.IGNORECASE,
 )
+#: A wrapped title line may end in an abbreviation's period ("per Dr." / "Smith: Upheld").
+_ABBREVIATION_END = regex.compile(r"\b(?:Dr|Mr|Mrs|Ms|St|vs|No|approx|wk|wks|hr|hrs|min|mo|yr|qty|Qty|e\.g|i\.e|etc)\.$",
+                                  regex.IGNORECASE)
 _TRAILING_IS = regex.compile(r"\s+(?:is|was|are)\s*$", regex.IGNORECASE)
 _MAX_TITLE_LINES = 6
 
@@ -49,7 +52,8 @@ def _walk_back(text: str, line_start: int, floor: int) -> int:
         prev_end = start - 1
         prev_start = _line_start(text, prev_end)
         prev = text[prev_start:prev_end].strip()
-        if not prev or _SENTENCE_END.search(prev) or _STOP_LINE.search(prev):
+        ends_sentence = _SENTENCE_END.search(prev) and not _ABBREVIATION_END.search(prev)
+        if not prev or ends_sentence or _STOP_LINE.search(prev):
             break
         start = prev_start
     return max(start, floor)
