@@ -102,11 +102,11 @@ def _compiled(kind: str) -> tuple[tuple[Rule, regex.Pattern], ...]:
     return tuple((rule, rule.regex) for rule in load_rules(kind))
 
 
-def _first_printed(kind: str, text: str) -> tuple[Rule, regex.Match] | None:
-    """The name printed first wins; at one position the longer name, then file order."""
+def _first_printed(kind: str, text: str, pos: int = 0) -> tuple[Rule, regex.Match] | None:
+    """The name printed first (from ``pos``) wins; at one position the longer name, then file order."""
     best: tuple[tuple[int, int, int], Rule, regex.Match] | None = None
     for order, (rule, pattern) in enumerate(_compiled(kind)):
-        m = pattern.search(text)
+        m = pattern.search(text, pos)
         if m and m.end() > m.start():
             key = (m.start(), m.start() - m.end(), order)
             if best is None or key < best[0]:
@@ -161,6 +161,9 @@ def find_body_part(text: str) -> Finding | None:
     """Memoized like classify_service; a Finding is immutable, so sharing it is safe."""
     text = text or ""
     found = _first_printed("body_parts", text)
+    while found and _NAMES_A_SPECIALIST.match(text, found[1].end()):
+        # "spine surgeon consultation": the word names a specialist, not the body part treated
+        found = _first_printed("body_parts", text, found[1].end())
     if not found:
         return None
     rule, m = found
@@ -185,6 +188,8 @@ def find_body_part(text: str) -> Finding | None:
     return Finding("body_part", value, start, end, rule.id, text[start:end])
 
 
+_NAMES_A_SPECIALIST = regex.compile(r"\s+(?:surgeon|specialist|physician|doctor|consult\w*|clinic)\b",
+                                    regex.IGNORECASE)
 _SIDE_AT_END = regex.compile(r",\s*(right|left|bilateral)\s*$", regex.IGNORECASE)
 
 
