@@ -19,7 +19,8 @@ from conftest import CORPUS_DIR
 EXPECTED_DIR = CORPUS_DIR / "expected"
 LETTERS = [p for p in sorted([*CORPUS_DIR.glob("*.txt"), *CORPUS_DIR.glob("synthetic/*.txt"),
                               *CORPUS_DIR.glob("heldout/*.txt"), *CORPUS_DIR.glob("heldout2/*.txt"),
-                              *CORPUS_DIR.glob("heldout3/*.txt"), *CORPUS_DIR.glob("heldout4/*.txt")])
+                              *CORPUS_DIR.glob("heldout3/*.txt"), *CORPUS_DIR.glob("heldout4/*.txt"),
+                              *CORPUS_DIR.glob("heldout5/*.pdf")])
            if (EXPECTED_DIR / f"{p.stem}.json").exists()]
 
 

@@ -11,7 +11,7 @@ from ..rules import load_rules, rules_by_id
 _SENTENCE_END = regex.compile(r"""[.;!?]["')\]]*$""")
 _STOP_LINE = regex.compile(
     r"medically\s+(?:necessary|appropriate)|^Decision\s+rationale\s*:|^(?:MAXIMUS|Claims\s+Administrator)\s+guideline"
-    r"|\bset\s+forth\s+below\s*:\s*$|:\s*(?:Upheld|Overturned)\s*$",
+    r"|\b(?:set\s+forth\s+below|listed\s+below|as\s+follows)\s*:\s*$|:\s*(?:Upheld|Overturned)\s*$",
     regex.IGNORECASE,
 )
 #: A wrapped title line may end in an abbreviation's period ("per Dr." / "Smith: Upheld").
