@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import os
 import platform
@@ -15,8 +14,8 @@ from typing import Any, Callable, Iterable, Iterator
 from . import __version__
 from .inputs import InputRef
 from .records import TABLES
-from .read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS, ReadError
-from .worker import Rows, error_rows, process_input, process_inputs, warm_up
+from .read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS
+from .worker import Rows, error_rows, process_input, process_inputs, read_input, warm_up
 from .write import PartStore, finalize, write_json_atomic
 
 ENGINES = ("local", "dask")
@@ -87,16 +86,8 @@ class _Task:
 def _read_for_cluster(refs: Iterable[InputRef], settings: RunSettings) -> Iterator[_Task]:
     """The driver reads and hashes each input (cluster workers need no shared file system)."""
     for ref in refs:
-        try:
-            data = ref.read_bytes(settings.max_bytes)
-        except ReadError as exc:
-            yield _Task(ref, None, None, error_rows(ref.display, None, exc.kind, exc.message))
-            continue
-        except OSError as exc:
-            yield _Task(ref, None, None, error_rows(ref.display, None, "unreadable_file",
-                                                    f"cannot read: {exc.strerror or exc}"))
-            continue
-        yield _Task(ref, data, hashlib.sha256(data).hexdigest())
+        data, digest, failed = read_input(ref, settings.max_bytes)
+        yield _Task(ref, data, digest, failed)
 
 
 def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSettings(),

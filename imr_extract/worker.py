@@ -41,11 +41,8 @@ def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str =
     }
 
 
-def process_input(ref, max_bytes: int, pdf_backend: str = "pdfium") -> tuple[str | None, Rows]:
-    """Read, hash and process one input inside the worker, so the driver only routes rows.
-
-    Returns (SHA-256 of the bytes or None when unreadable, rows).
-    """
+def read_input(ref, max_bytes: int) -> tuple[bytes | None, str | None, Rows | None]:
+    """(bytes, SHA-256, None) for a readable input, else (None, None, its error rows)."""
     import hashlib
 
     from .read import ReadError
@@ -53,10 +50,20 @@ def process_input(ref, max_bytes: int, pdf_backend: str = "pdfium") -> tuple[str
     try:
         data = ref.read_bytes(max_bytes)
     except ReadError as exc:
-        return None, error_rows(ref.display, None, exc.kind, exc.message)
+        return None, None, error_rows(ref.display, None, exc.kind, exc.message)
     except OSError as exc:
-        return None, error_rows(ref.display, None, "unreadable_file", f"cannot read: {exc.strerror or exc}")
-    digest = hashlib.sha256(data).hexdigest()
+        return None, None, error_rows(ref.display, None, "unreadable_file", f"cannot read: {exc.strerror or exc}")
+    return data, hashlib.sha256(data).hexdigest(), None
+
+
+def process_input(ref, max_bytes: int, pdf_backend: str = "pdfium") -> tuple[str | None, Rows]:
+    """Read, hash and process one input inside the worker, so the driver only routes rows.
+
+    Returns (SHA-256 of the bytes or None when unreadable, rows).
+    """
+    data, digest, failed = read_input(ref, max_bytes)
+    if failed is not None:
+        return None, failed
     return digest, process_letter(ref.display, data, digest, pdf_backend)
 
 

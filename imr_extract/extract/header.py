@@ -40,7 +40,7 @@ def extract_header(text: str) -> Iterator[Finding]:
         return
     tokens = _value_tokens(text, [(a, b) for a, b, _ in labels])
     events = sorted(
-        [(a, 0, ("label", a, b, rule)) for a, b, rule in labels] + [(a, 1, ("value", *t)) for t in tokens for a in [t[0]]],
+        [(a, 0, ("label", a, b, rule)) for a, b, rule in labels] + [(t[0], 1, ("value", *t)) for t in tokens],
         key=lambda e: (e[0], e[1]),
     )
     pending: list[tuple[int, int, object]] = []  # labels still waiting for a value, in order
