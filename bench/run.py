@@ -56,8 +56,8 @@ def corpus_texts() -> list[tuple[str, str]]:
 
 def printed_lines(text: str) -> list[str]:
     """One PDF line per letter line (seeds double their line breaks; normalizing undoes that)."""
-    from imr_extract.normalize import normalize
-    from imr_extract.read import split_text_pages
+    from imr_extract.text.normalize import normalize
+    from imr_extract.io.read import split_text_pages
 
     return [ln for ln in normalize(split_text_pages(text)).text.split("\n") if ln.strip()]
 
@@ -149,8 +149,8 @@ def parse_pdf(backend: str):
 
 _RUN_CHILD = r"""
 import json, resource, sys, time
-from imr_extract.batch import RunSettings, run
-from imr_extract.inputs import InputRef
+from imr_extract.run.batch import RunSettings, run
+from imr_extract.io.inputs import InputRef
 from pathlib import Path
 paths = [Path(p) for p in json.loads(Path(sys.argv[2]).read_text())]
 refs = [InputRef(str(p), p) for p in paths]

@@ -18,22 +18,22 @@ __all__ = ["__version__", "parse_text", "parse_pages", "parse_file"]
 
 
 def parse_pages(pages, source_path: str = "", source_type: str = "text") -> "LetterRecord":
-    from .letter import parse_normalized
-    from .normalize import normalize
+    from .extract.letter import parse_normalized
+    from .text.normalize import normalize
 
     return parse_normalized(normalize(pages), source_path=source_path, source_type=source_type)
 
 
 def parse_text(text: str, source_path: str = "") -> "LetterRecord":
     """Parse one letter given as text (form feeds separate pages)."""
-    from .read import split_text_pages
+    from .io.read import split_text_pages
 
     return parse_pages(split_text_pages(text), source_path=source_path, source_type="text")
 
 
 def parse_file(path: str | Path, pdf_backend: str | None = None) -> "LetterRecord":
     """Parse one letter file (.pdf or text). Raises ReadError / NotAnIMRLetter on bad input."""
-    from .read import DEFAULT_PDF_BACKEND, read_path
+    from .io.read import DEFAULT_PDF_BACKEND, read_path
 
     doc = read_path(path, backend=pdf_backend or DEFAULT_PDF_BACKEND)
     return parse_pages(doc.pages, source_path=doc.source_path, source_type=doc.source_type)

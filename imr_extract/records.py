@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import Finding
+from .extract.findings import Finding
 
 
 @dataclass(frozen=True)

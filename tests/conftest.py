@@ -46,8 +46,8 @@ def letter_lines(text: str) -> list[str]:
     Seeds write every line break twice; normalizing first gives one printed line per letter line,
     which is what a PDF's text layer holds.
     """
-    from imr_extract.normalize import normalize
-    from imr_extract.read import split_text_pages
+    from imr_extract.text.normalize import normalize
+    from imr_extract.io.read import split_text_pages
 
     return [line for line in normalize(split_text_pages(text)).text.split("\n") if line.strip()]
 

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
 from conftest import SHARED_DIR, require_shared, seed_paths
-from imr_extract import audit, parse_text
+from imr_extract import parse_text
+from imr_extract.insight import audit
 from imr_extract.extract.quantity import digitize
 from imr_extract.records import DECISION_COLUMNS, LETTER_COLUMNS
 from imr_extract.rules import load_rules
@@ -303,8 +304,8 @@ def test_seed_audit_expected(path):
 
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory):
-    from imr_extract.batch import RunSettings, run
-    from imr_extract.inputs import expand
+    from imr_extract.run.batch import RunSettings, run
+    from imr_extract.io.inputs import expand
 
     out = tmp_path_factory.mktemp("seed-run")
     run(list(expand([str(p) for p in seed_paths()])), out, RunSettings(workers=1, timeout=None, quiet=True))
@@ -353,8 +354,8 @@ def test_audit_table_of_the_run_is_used(seed_run, tmp_path):
 
 
 def test_csv_only_run_reads_the_same(seed_run, tmp_path):
-    from imr_extract.batch import RunSettings, run
-    from imr_extract.inputs import expand
+    from imr_extract.run.batch import RunSettings, run
+    from imr_extract.io.inputs import expand
 
     out = tmp_path / "csv"
     run(list(expand([str(p) for p in seed_paths()])), out,
@@ -364,7 +365,7 @@ def test_csv_only_run_reads_the_same(seed_run, tmp_path):
 
 
 def test_audit_command(seed_run, tmp_path):
-    from imr_extract.cli import main
+    from imr_extract.cli.main import main
 
     csv_path = tmp_path / "findings.csv"
     result = CliRunner().invoke(main, ["audit", str(seed_run), "--findings", str(csv_path)])
@@ -382,8 +383,8 @@ def test_audit_command(seed_run, tmp_path):
 def test_reread_reads_zip_members_and_skips_missing_sources(tmp_path):
     import zipfile
 
-    from imr_extract.batch import RunSettings, run
-    from imr_extract.inputs import expand
+    from imr_extract.run.batch import RunSettings, run
+    from imr_extract.io.inputs import expand
 
     archive = tmp_path / "seeds.zip"
     with zipfile.ZipFile(archive, "w") as zf:

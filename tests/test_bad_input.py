@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from imr_extract.batch import RunSettings, run
-from imr_extract.cli import main as cli
-from imr_extract.inputs import expand
-from imr_extract.read import PDF_BACKENDS, ReadError, read_bytes
+from imr_extract.run.batch import RunSettings, run
+from imr_extract.cli.main import main as cli
+from imr_extract.io.inputs import expand
+from imr_extract.io.read import PDF_BACKENDS, ReadError, read_bytes
 
 from conftest import render_letter_pdf, seed_paths
 

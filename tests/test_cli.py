@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from imr_extract.cli import main
+from imr_extract.cli.main import main
 from imr_extract.records import TABLES
 
 from conftest import REPO_ROOT, seed_paths

@@ -6,8 +6,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from imr_extract.batch import RunSettings, run
-from imr_extract.inputs import expand
+from imr_extract.run.batch import RunSettings, run
+from imr_extract.io.inputs import expand
 
 from conftest import seed_paths
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from conftest import REPO_ROOT
 
 from imr_extract import schema_doc
-from imr_extract.cli import main
+from imr_extract.cli.main import main
 from imr_extract.records import TABLES
 
 

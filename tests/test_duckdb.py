@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from conftest import seed_paths
-from imr_extract import duck
-from imr_extract.audit import findings_frame
-from imr_extract.batch import RunSettings, run
-from imr_extract.inputs import expand
+from imr_extract.io import duck
+from imr_extract.insight.audit import findings_frame
+from imr_extract.run.batch import RunSettings, run
+from imr_extract.io.inputs import expand
 from imr_extract.records import DECISION_COLUMNS, LETTER_COLUMNS, TABLES
 
 

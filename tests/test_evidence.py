@@ -54,7 +54,7 @@ def test_evidence_value_is_the_output_value():
 def test_show_evidence_marks_spans(tmp_path):
     from click.testing import CliRunner
 
-    from imr_extract.cli import main
+    from imr_extract.cli.main import main
 
     result = CliRunner().invoke(main, ["show", str(seed_paths()[4]), "--evidence"])
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import imr_extract
-from imr_extract.evaluate import DECISION_FIELDS, LETTER_FIELDS, values_match
+from imr_extract.insight.evaluate import DECISION_FIELDS, LETTER_FIELDS, values_match
 
 from conftest import CORPUS_DIR
 

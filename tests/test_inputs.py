@@ -7,9 +7,9 @@ import shutil
 from click.testing import CliRunner
 from conftest import seed_paths
 
-from imr_extract.batch import RunSettings, run
-from imr_extract.cli import main
-from imr_extract.inputs import expand, read_list
+from imr_extract.run.batch import RunSettings, run
+from imr_extract.cli.main import main
+from imr_extract.io.inputs import expand, read_list
 
 
 def test_from_list_reads_the_listed_paths(tmp_path):

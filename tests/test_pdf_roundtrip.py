@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 import imr_extract
-from imr_extract.evaluate import DECISION_FIELDS, LETTER_FIELDS, values_match
-from imr_extract.read import PDF_BACKENDS
+from imr_extract.insight.evaluate import DECISION_FIELDS, LETTER_FIELDS, values_match
+from imr_extract.io.read import PDF_BACKENDS
 
 from conftest import real_pdf_paths, seed_paths
 
@@ -63,7 +63,7 @@ def test_real_letter_same_record_with_both_backends(pdf, shared_dir):
 
 def test_pdfium_hyphen_marker_ufffe_becomes_a_hyphen():
     """Regression: pdfium marks some hyphens U+FFFE; records must carry a plain hyphen."""
-    from imr_extract.normalize import normalize
+    from imr_extract.text.normalize import normalize
 
     assert normalize(["anti\ufffeinflammatories, well\ufffeestablished"]).text == \
         "anti-inflammatories, well-established"

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imr_extract
-from imr_extract.letter import NotAnIMRLetter
-from imr_extract.normalize import normalize
+from imr_extract.extract.letter import NotAnIMRLetter
+from imr_extract.text.normalize import normalize
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

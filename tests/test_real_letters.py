@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from imr_extract.batch import RunSettings, run
-from imr_extract.evaluate import evaluate_records, load_gold, records_from_output, values_match
-from imr_extract.inputs import expand
+from imr_extract.run.batch import RunSettings, run
+from imr_extract.insight.evaluate import evaluate_records, load_gold, records_from_output, values_match
+from imr_extract.io.inputs import expand
 
 REAL_EXPECTED = Path(__file__).parent / "real_expected"
 MIN_ACCURACY = 0.99

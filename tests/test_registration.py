@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from imr_extract.extract.decisions import _LAYOUT_PARSERS
-from imr_extract.letter import EXTRACTORS
+from imr_extract.extract.letter import EXTRACTORS
 
 
 def _names(extractors) -> list[str]:

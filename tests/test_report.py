@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CORPUS_DIR, REPO_ROOT
-from imr_extract import report
-from imr_extract.audit import AUDIT_COLUMNS, findings_frame
+from imr_extract.insight import report
+from imr_extract.insight.audit import AUDIT_COLUMNS, findings_frame
 from imr_extract.records import DECISION_COLUMNS, LETTER_COLUMNS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -31,8 +31,8 @@ ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory) -> Path:
-    from imr_extract.batch import RunSettings, run
-    from imr_extract.inputs import expand
+    from imr_extract.run.batch import RunSettings, run
+    from imr_extract.io.inputs import expand
 
     out = tmp_path_factory.mktemp("corpus-run")
     run(list(expand([str(CORPUS_DIR)])), out, RunSettings(workers=1, timeout=None, quiet=True))
@@ -82,7 +82,7 @@ def test_report_has_every_chart(report_html):
 
 
 def test_report_command(corpus_run, tmp_path):
-    from imr_extract.cli import main
+    from imr_extract.cli.main import main
 
     target = tmp_path / "dash.html"
     result = CliRunner().invoke(main, ["report", str(corpus_run), "--html", str(target)])

@@ -29,7 +29,7 @@ def command() -> list[str]:
     script = Path(sys.executable).parent / "imr-extract"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from imr_extract.cli import main; main()"]
+    return [sys.executable, "-c", "from imr_extract.cli.main import main; main()"]
 
 
 def run_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:

@@ -111,7 +111,7 @@ def test_body_part_regions_are_the_closed_list():
 
 
 def test_audit_severities_are_the_closed_list():
-    audit = pytest.importorskip("imr_extract.audit")
+    audit = pytest.importorskip("imr_extract.insight.audit")
     assert set(values("audit", "severity")) <= set(audit.SEVERITIES)
 
 

@@ -10,8 +10,8 @@ import shutil
 
 from conftest import CORPUS_DIR, render_letter_pdf, seed_paths
 
-from imr_extract.batch import RunSettings, run
-from imr_extract.inputs import expand
+from imr_extract.run.batch import RunSettings, run
+from imr_extract.io.inputs import expand
 
 
 def test_a_letter_over_the_time_limit_becomes_a_timeout_row_and_the_batch_goes_on(tmp_path):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..findings import Finding
-from ..normalize import NormalizedText, unwrap
+from .findings import Finding
+from ..text.normalize import NormalizedText, unwrap
 from ..records import DecisionRecord, evidence_row
-from ..sections import Sections
+from ..text.sections import Sections
 from .guideline import parse_guideline
 from .items import split_items
 from .layouts import notice_items, professional_review_items

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import regex
 
-from ..normalize import unwrap
+from ..text.normalize import unwrap
 from ..rules import load_rules
 from .dates import DATE_PATTERN
 

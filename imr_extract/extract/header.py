@@ -5,7 +5,7 @@ from typing import Iterator
 
 import regex
 
-from ..findings import Finding
+from .findings import Finding
 from ..rules import load_rules
 from .dates import find_dates
 

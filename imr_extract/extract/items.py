@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ..normalize import unwrap
+from ..text.normalize import unwrap
 from ..rules import load_rules, rules_by_id
 
 _SENTENCE_END = regex.compile(r"""[.;!?]["')\]]*$""")

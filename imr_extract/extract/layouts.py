@@ -10,9 +10,9 @@ from typing import Any
 
 import regex
 
-from ..normalize import NormalizedText, unwrap
+from ..text.normalize import NormalizedText, unwrap
 from ..rules import rules_by_id
-from ..sections import Sections
+from ..text.sections import Sections
 from .items import labelled_parts, numbered_chunks
 from .rationale import extract_rationale_finding
 

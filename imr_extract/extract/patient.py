@@ -5,8 +5,8 @@ from typing import Iterator
 
 import regex
 
-from ..findings import Finding
-from ..normalize import unwrap
+from .findings import Finding
+from ..text.normalize import unwrap
 from ..rules import load_rules
 from .dates import date_for_token, mask_dates
 
@@ -95,7 +95,7 @@ def extract_dated(text: str, field: str) -> Iterator[Finding]:
 
 def extract_diagnoses(text: str) -> Iterator[Finding]:
     """The list after the first diagnosis cue, up to the end of its sentence (spaCy decides where that is)."""
-    from ..nlp import sentence_end
+    from ..text.nlp import sentence_end
 
     m = _DIAGNOSIS_CUE.search(text)
     if not m:

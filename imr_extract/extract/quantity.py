@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import regex
 
-from ..findings import Finding
+from .findings import Finding
 from ..rules import load_rules
 
 

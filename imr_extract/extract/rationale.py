@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import regex
 
-from ..findings import Finding
+from .findings import Finding
 
 _CONCLUSION = regex.compile(
     r"""(?P<neg>\b(?:not|non|no\s+longer|neither|cannot|can't|never)\b[\w\s,/-]{0,40}?|\bun)?

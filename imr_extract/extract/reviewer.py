@@ -5,8 +5,8 @@ from typing import Iterator
 
 import regex
 
-from ..findings import Finding
-from ..normalize import unwrap
+from .findings import Finding
+from ..text.normalize import unwrap
 from ..rules import load_rules
 
 _COMMA = regex.compile(r"\s*,\s*")

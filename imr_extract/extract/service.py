@@ -11,8 +11,8 @@ from functools import lru_cache
 
 import regex
 
-from ..findings import Finding
-from ..normalize import unwrap
+from .findings import Finding
+from ..text.normalize import unwrap
 from ..rules import Rule, load_rules
 
 #: The closed category list of the DWC annual IMR reports, each with its subcategories.

@@ -19,9 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from .extract.dates import date_for_token, mask_dates
-from .records import AUDIT_COLUMNS, DECISION_COLUMNS, LETTER_COLUMNS, Column, LetterRecord
-from .rules import Rule, load_rules
+from ..extract.dates import date_for_token, mask_dates
+from ..records import AUDIT_COLUMNS, DECISION_COLUMNS, LETTER_COLUMNS, Column, LetterRecord
+from ..rules import Rule, load_rules
 
 SEVERITIES = ("error", "warning", "info")
 #: Checks that need the batch, not one letter; recomputed whenever a batch is audited.
@@ -128,7 +128,7 @@ def outcome_contradicts_rationale(decision: dict) -> list[dict]:
 
 def rationale_request_counts(rationale: str) -> list[tuple[int, str]]:
     """(count, words) for each count the rationale speaks of as requested."""
-    from .extract.quantity import digitize
+    from ..extract.quantity import digitize
 
     flat = " ".join(rationale.split())
     text, index = digitize(flat)
@@ -203,8 +203,8 @@ def header_summary_disagree(letter_id: str, header_date: Any, summary_date: Any)
 
 def _letter_parts(record: LetterRecord) -> tuple[str, str]:
     """(text outside the header table, case summary text), cut the way the extractor cut them."""
-    from .normalize import NormalizedText
-    from .sections import split_sections
+    from ..text.normalize import NormalizedText
+    from ..text.sections import split_sections
 
     doc = NormalizedText(record.text, (0,))
     sections = record.sections or split_sections(doc, record["layout"] or "unknown")
@@ -214,7 +214,7 @@ def _letter_parts(record: LetterRecord) -> tuple[str, str]:
 
 
 def text_checks(record: LetterRecord) -> list[dict]:
-    from .extract.patient import extract_dated
+    from ..extract.patient import extract_dated
 
     lid = record["letter_id"]
     body, summary = _letter_parts(record)
@@ -325,7 +325,7 @@ def read_table(out_dir: str | Path, table: str):
     """A run's table as written: parquet when there, else CSV with the same columns typed."""
     import pandas as pd
 
-    from .records import TABLES
+    from ..records import TABLES
 
     out_dir = Path(out_dir)
     if (out_dir / f"{table}.parquet").exists():
@@ -352,10 +352,10 @@ def read_table(out_dir: str | Path, table: str):
 
 def reread(source_path: str) -> LetterRecord | None:
     """The letter parsed again from its source file, or None when the source is gone or no longer a letter."""
-    from . import parse_pages
-    from .inputs import MEMBER_SEPARATOR, InputRef
-    from .letter import NotAnIMRLetter
-    from .read import ReadError, read_bytes
+    from .. import parse_pages
+    from ..io.inputs import MEMBER_SEPARATOR, InputRef
+    from ..extract.letter import NotAnIMRLetter
+    from ..io.read import ReadError, read_bytes
 
     path, _, member = source_path.partition(MEMBER_SEPARATOR)
     try:

@@ -295,7 +295,7 @@ def write_report(out_dir: str | Path, html_path: str | Path, reread_sources: boo
     """Build the dashboard of the run in ``out_dir``; written to a temporary name, then renamed."""
     import os
 
-    from .write import _atomic_path
+    from ..io.write import _atomic_path
 
     letters = read_table(out_dir, "letters")
     findings, text_checked = load_findings(out_dir, reread_sources=reread_sources)

@@ -27,8 +27,8 @@ def audit(out_dir, no_reread, worst, findings_path, fail_on) -> None:
     Uses OUT_DIR/audit.parquet (or .csv) when the run wrote one; otherwise runs the checks now,
     from the tables and, for the checks that read letter text, from the source files.
     """
-    from .audit import SEVERITIES, check_names, load_findings, missing_rates, read_table
-    from .report import worst_letters
+    from ..insight.audit import SEVERITIES, check_names, load_findings, missing_rates, read_table
+    from ..insight.report import worst_letters
 
     letters, decisions = read_table(out_dir, "letters"), read_table(out_dir, "decisions")
     findings, text_checked = load_findings(out_dir, reread_sources=not no_reread)
@@ -75,7 +75,7 @@ def audit(out_dir, no_reread, worst, findings_path, fail_on) -> None:
 @_NO_REREAD
 def report(out_dir, html_path, no_reread) -> None:
     """Write a one-file HTML dashboard of a run (opens offline: plotly.js is inside the file)."""
-    from .report import write_report
+    from ..insight.report import write_report
 
     path = write_report(out_dir, html_path or out_dir / "report.html", reread_sources=not no_reread)
     click.echo(f"report written to {path}", err=True)

@@ -1,7 +1,7 @@
 """Show a letter with the span behind every extracted value marked."""
 from __future__ import annotations
 
-from .records import LetterRecord
+from ..records import LetterRecord
 
 _ON, _OFF, _TAG = "\x1b[1;33m", "\x1b[0m", "\x1b[2;36m"
 

@@ -11,9 +11,9 @@ Rows = dict[str, list[dict[str, Any]]]
 
 
 def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str = "pdfium") -> Rows:
-    from .letter import NotAnIMRLetter, parse_normalized
-    from .normalize import normalize
-    from .read import ReadError, read_bytes
+    from ..extract.letter import NotAnIMRLetter, parse_normalized
+    from ..text.normalize import normalize
+    from ..io.read import ReadError, read_bytes
 
     try:
         doc = read_bytes(data, name, backend=pdf_backend)
@@ -28,7 +28,7 @@ def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str =
     except Exception as exc:  # a bug of ours: keep going, but say so plainly
         return error_rows(name, content_hash, "internal_error",
                           f"unexpected {type(exc).__name__}: {exc}; please report this letter")
-    from .audit import audit_rows
+    from ..insight.audit import audit_rows
 
     letter = dict(record.values)
     letter["content_hash"] = content_hash
@@ -45,7 +45,7 @@ def read_input(ref, max_bytes: int) -> tuple[bytes | None, str | None, Rows | No
     """(bytes, SHA-256, None) for a readable input, else (None, None, its error rows)."""
     import hashlib
 
-    from .read import ReadError
+    from ..io.read import ReadError
 
     try:
         data = ref.read_bytes(max_bytes)
@@ -83,9 +83,10 @@ def warm_up() -> None:
     Workers run it as they start, in parallel. spaCy is left to load on first use: few letters need it
     (see nlp.sentence_end), and loading it costs more than compiling every rule.
     """
-    from . import audit, letter  # noqa: F401  (imports every extractor and check)
-    from .extract import service  # noqa: F401
-    from .rules import RULE_KEYS, load_rules
+    from ..insight import audit  # noqa: F401
+    from ..extract import letter  # noqa: F401  (imports every extractor and check)
+    from ..extract import service  # noqa: F401
+    from ..rules import RULE_KEYS, load_rules
 
     for kind in RULE_KEYS:
         for rule in load_rules(kind):

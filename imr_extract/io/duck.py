@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .records import TABLES
+from ..records import TABLES
 from .write import _atomic_path
 
 DB_NAME = "imr.duckdb"
@@ -54,7 +54,7 @@ def write_duckdb(out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     tables = dict(TABLES)
     if (out_dir / "audit.parquet").exists():
-        from .audit import AUDIT_COLUMNS
+        from ..insight.audit import AUDIT_COLUMNS
 
         tables["audit"] = AUDIT_COLUMNS
     path = out_dir / DB_NAME

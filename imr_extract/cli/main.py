@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .. import __version__
 
 EXIT_USAGE = 2
 
@@ -51,8 +51,8 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, par
     Exit code 0 when every input became a letter, 1 when some became error rows, 2 on a usage error.
     Rerunning into the same --out skips the inputs already done.
     """
-    from .batch import RunSettings, run as run_batch
-    from .inputs import InputError, expand, read_list
+    from ..run.batch import RunSettings, run as run_batch
+    from ..io.inputs import InputError, expand, read_list
 
     given = [str(p) for p in paths]
     if from_list:
@@ -86,9 +86,9 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, par
 @click.option("--evidence", is_flag=True, help="Print the letter text with every extracted span marked instead.")
 def show(file, pdf_backend, evidence) -> None:
     """Print one letter's record as JSON (or, with --evidence, its text with extracted spans marked)."""
-    from .letter import NotAnIMRLetter
-    from .read import ReadError
-    from . import parse_file
+    from ..extract.letter import NotAnIMRLetter
+    from ..io.read import ReadError
+    from .. import parse_file
 
     try:
         record = parse_file(file, pdf_backend=pdf_backend)
@@ -97,7 +97,7 @@ def show(file, pdf_backend, evidence) -> None:
     except NotAnIMRLetter as exc:
         raise click.ClickException(f"not_an_imr_letter: {exc}") from exc
     if evidence:
-        from .evidence_view import render_marked
+        from ..insight.evidence_view import render_marked
 
         click.echo(render_marked(record, color=sys.stdout.isatty()))
         return
@@ -112,7 +112,7 @@ def show(file, pdf_backend, evidence) -> None:
 @click.option("--min", "min_accuracy", type=float, default=None, help="Exit 1 when overall accuracy is below this.")
 def evaluate(out_dir, gold, verbose, min_accuracy) -> None:
     """Print per-field accuracy of a run's tables (OUT_DIR) against expected values."""
-    from .evaluate import evaluate_records, load_gold, records_from_output
+    from ..insight.evaluate import evaluate_records, load_gold, records_from_output
 
     ev = evaluate_records(records_from_output(out_dir), load_gold(gold))
     click.echo(ev.report(verbose=verbose))
@@ -122,9 +122,9 @@ def evaluate(out_dir, gold, verbose, min_accuracy) -> None:
 
 def _register_insight_commands() -> None:
     """audit/report live in their own module to keep this one small."""
-    from . import cli_insight
+    from . import insight
 
-    for command in cli_insight.COMMANDS:
+    for command in insight.COMMANDS:
         main.add_command(command)
 
 

@@ -11,12 +11,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import __version__
-from .inputs import InputRef
-from .records import TABLES
-from .read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS
+from .. import __version__
+from ..io.inputs import InputRef
+from ..records import TABLES
+from ..io.read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS
 from .worker import Rows, error_rows, process_input, process_inputs, read_input, warm_up
-from .write import PartStore, finalize, write_json_atomic
+from ..io.write import PartStore, finalize, write_json_atomic
 
 ENGINES = ("local", "dask")
 FORMATS = ("csv", "parquet", "duckdb")
@@ -150,7 +150,7 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
             bar.close()
     counts = finalize(store, out_dir, settings.formats, extra={"audit": _batch_audit(store)})
     if "duckdb" in settings.formats:
-        from .duck import write_duckdb
+        from ..io.duck import write_duckdb
 
         write_duckdb(out_dir)
     errors_by_kind = _errors_by_kind(store)
@@ -181,7 +181,7 @@ def _batch_audit(store: PartStore) -> list[dict]:
     """Checks across letters (same case number or text twice), over every part of the run."""
     import pyarrow as pa
 
-    from .audit import duplicate_rows
+    from ..insight.audit import duplicate_rows
 
     tables = [t.select(["letter_id", "case_number", "source_path"]) for t in store.iter_batches("letters")]
     if not tables:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 from typing import Callable, Iterable, Iterator
 
-from .extract import header, patient, reviewer
-from .extract.decisions import decisions_for
+from . import header, patient, reviewer
+from .decisions import decisions_for
 from .findings import Finding
-from .normalize import NormalizedText
-from .records import LetterRecord, evidence_row
-from .sections import Section, Sections, detect_layout, split_sections
+from ..text.normalize import NormalizedText
+from ..records import LetterRecord, evidence_row
+from ..text.sections import Section, Sections, detect_layout, split_sections
 
 
 class NotAnIMRLetter(ValueError):
@@ -93,7 +93,7 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
     for name, f in chosen.items():
         if name not in _NOT_OUTPUT:
             values[name] = f.value
-    from .extract.service import canonical_specialty
+    from .service import canonical_specialty
 
     if values.get("reviewer_specialties"):
         values["reviewer_specialties_canonical"] = [canonical_specialty(s) or s for s in values["reviewer_specialties"]]

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .records import TABLES, Column
+from ..records import TABLES, Column
 
 PARTS_DIR = ".parts"
 
