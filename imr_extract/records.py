@@ -147,6 +147,12 @@ class LetterRecord:
     def __getitem__(self, key: str) -> Any:
         return self.values.get(key)
 
+    def rows(self, content_hash: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The letter as table rows (``letters``, ``decisions``, ``evidence``): what a run writes for it."""
+        letter = dict(self.values)
+        letter["content_hash"] = content_hash
+        return {"letters": [letter], "decisions": [d.values for d in self.decisions], "evidence": self.evidence}
+
     def to_dict(self, evidence: bool = False) -> dict[str, Any]:
         out = {c.name: self.values.get(c.name) for c in LETTER_COLUMNS}
         out["decisions"] = [{c.name: d.values.get(c.name) for c in DECISION_COLUMNS} for d in self.decisions]

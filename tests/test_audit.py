@@ -14,7 +14,7 @@ from hypothesis import given, strategies as st
 
 from conftest import SHARED_DIR, require_shared, seed_paths
 from imr_extract import parse_text
-from imr_extract.insight import audit
+from imr_extract.insight import audit, checks
 from imr_extract.extract.quantity import digitize
 from imr_extract.records import DECISION_COLUMNS, LETTER_COLUMNS
 from imr_extract.rules import load_rules
@@ -101,34 +101,34 @@ TEXT_CASES = {
 @pytest.mark.parametrize("check", sorted(TEXT_CASES))
 def test_text_check_trips_on_one_letter_not_the_other(check):
     trips, quiet = TEXT_CASES[check]
-    assert check in checks_of(audit.audit_rows(synthetic_letter(**trips)))
-    assert check not in checks_of(audit.audit_rows(synthetic_letter(**quiet)))
+    assert check in checks_of(checks.audit_rows(synthetic_letter(**trips)))
+    assert check not in checks_of(checks.audit_rows(synthetic_letter(**quiet)))
 
 
 def test_clean_synthetic_letter_has_no_finding():
-    assert audit.audit_rows(synthetic_letter()) == []
+    assert checks.audit_rows(synthetic_letter()) == []
 
 
 def test_header_summary_disagree_needs_a_header():
     # without a header the summary's date is the injury_date itself: nothing to disagree with
-    assert "header_summary_disagree" not in checks_of(audit.audit_rows(synthetic_letter(doi=None)))
+    assert "header_summary_disagree" not in checks_of(checks.audit_rows(synthetic_letter(doi=None)))
 
 
 def test_a_failing_check_becomes_a_finding(monkeypatch):
     record = synthetic_letter()
-    assert "audit_failed" not in checks_of(audit.audit_rows(record))
+    assert "audit_failed" not in checks_of(checks.audit_rows(record))
 
     def broken(*args):
         raise ValueError("synthetic failure")
 
-    monkeypatch.setattr(audit, "sex_pronoun_conflict", broken)
-    rows = audit.audit_rows(record)
+    monkeypatch.setattr(checks, "sex_pronoun_conflict", broken)
+    rows = checks.audit_rows(record)
     assert [(r["check"], r["severity"]) for r in rows] == [("audit_failed", "error")]
     assert "synthetic failure" in rows[0]["message"]
 
 
 def test_findings_name_what_disagrees():
-    rows = audit.audit_rows(synthetic_letter(**TEXT_CASES["injury_date_conflict"][0]))
+    rows = checks.audit_rows(synthetic_letter(**TEXT_CASES["injury_date_conflict"][0]))
     (row,) = [r for r in rows if r["check"] == "injury_date_conflict"]
     assert "2016-10-16" in row["message"] and "2016-10-06" in row["message"] and "Oct. 6, 2016" in row["message"]
     assert row["severity"] == "warning" and row["item_no"] is None
@@ -297,7 +297,7 @@ def seed_expectations() -> dict[str, set[str]]:
 @pytest.mark.parametrize("path", seed_paths(), ids=lambda p: p.stem[:3])
 def test_seed_audit_expected(path):
     expected = seed_expectations()[path.stem]
-    rows = audit.audit_rows(parse_text(path.read_text(encoding="utf-8"), str(path)))
+    rows = checks.audit_rows(parse_text(path.read_text(encoding="utf-8"), str(path)))
     raised = {r["check"] for r in rows if r["severity"] != "info"}
     assert raised == expected, rows
 
@@ -327,7 +327,7 @@ def test_tables_and_reread_give_the_run_time_findings(seed_run, tmp_path):
     shutil.copytree(seed_run, bare)
     for p in bare.glob("audit.*"):
         p.unlink()
-    at_run = audit.findings_frame(r for p in seed_paths() for r in audit.audit_rows(parse_file(p)))
+    at_run = audit.findings_frame(r for p in seed_paths() for r in checks.audit_rows(parse_file(p)))
     written, _ = audit.load_findings(seed_run)
     assert _key(written) == _key(at_run)
     found, text_checked = audit.load_findings(bare)

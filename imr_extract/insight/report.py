@@ -203,7 +203,7 @@ def data_quality(letters, dec, findings):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from .audit import check_names
+    from .checks import check_names
 
     rates = missing_rates(letters, dec)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.22,

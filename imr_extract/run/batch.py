@@ -181,7 +181,7 @@ def _batch_audit(store: PartStore) -> list[dict]:
     """Checks across letters (same case number or text twice), over every part of the run."""
     import pyarrow as pa
 
-    from ..insight.audit import duplicate_rows
+    from ..insight.checks import duplicate_rows
 
     tables = [t.select(["letter_id", "case_number", "source_path"]) for t in store.iter_batches("letters")]
     if not tables:

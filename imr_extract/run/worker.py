@@ -28,17 +28,12 @@ def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str =
     except Exception as exc:  # a bug of ours: keep going, but say so plainly
         return error_rows(name, content_hash, "internal_error",
                           f"unexpected {type(exc).__name__}: {exc}; please report this letter")
-    from ..insight.audit import audit_rows
+    from ..insight.checks import audit_rows
 
-    letter = dict(record.values)
-    letter["content_hash"] = content_hash
-    return {
-        "letters": [letter],
-        "decisions": [d.values for d in record.decisions],
-        "evidence": record.evidence,
-        "audit": audit_rows(record),
-        "errors": [],
-    }
+    rows = record.rows(content_hash)
+    rows["audit"] = audit_rows(record)
+    rows["errors"] = []
+    return rows
 
 
 def read_input(ref, max_bytes: int) -> tuple[bytes | None, str | None, Rows | None]:
@@ -83,7 +78,7 @@ def warm_up() -> None:
     Workers run it as they start, in parallel. spaCy is left to load on first use: few letters need it
     (see nlp.sentence_end), and loading it costs more than compiling every rule.
     """
-    from ..insight import audit  # noqa: F401
+    from ..insight import checks  # noqa: F401
     from ..extract import letter  # noqa: F401  (imports every extractor and check)
     from ..extract import service  # noqa: F401
     from ..rules import RULE_KEYS, load_rules

@@ -1,0 +1,270 @@
+"""Data-quality checks: the rules a row must pass before a reader trusts it.
+
+Checks are declared in ``patterns/audit.yaml`` (id = check name, severity, and the
+pattern of the checks that read text); the functions here say how each decides.
+Every finding is one row of ``AUDIT_COLUMNS``. ``audit_rows(record)`` runs every
+per-letter check in the worker, where the letter is at hand; ``duplicate_rows``
+needs the whole batch. Reading a finished run's findings is ``insight.audit``'s job.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+from ..extract.dates import date_for_token, mask_dates
+from ..records import DECISION_COLUMNS, LETTER_COLUMNS, LetterRecord
+from ..rules import Rule, load_rules
+
+SEVERITIES = ("error", "warning", "info")
+#: Checks that need the batch, not one letter; recomputed whenever a batch is audited.
+BATCH_CHECKS = ("duplicate_case_number", "duplicate_text")
+#: Checks that need the letter text (run time, or the source re-read).
+TEXT_CHECKS = ("sex_pronoun_conflict", "injury_date_conflict", "header_summary_disagree")
+_HEADER_INJURY_RULE = "hdr-date-of-injury"
+_AGE_RANGE = (14, 100)
+_INJURY_DATE_RULES = ("doi-",)  # dates.yaml rule ids that read the summary's injury date
+
+
+@lru_cache(maxsize=None)
+def rules() -> dict[str, Rule]:
+    return {r.id: r for r in load_rules("audit")}
+
+
+def check_names() -> list[str]:
+    return list(dict.fromkeys(rule_id.split(".")[0] for rule_id in rules()))
+
+
+def finding(letter_id: str, item_no: int | None, rule_id: str, message: str) -> dict[str, Any]:
+    return {"letter_id": letter_id, "item_no": item_no, "check": rule_id.split(".")[0],
+            "severity": rules()[rule_id].severity, "message": message}
+
+
+def _empty(v: Any) -> bool:
+    """None, NaN, pandas' NA/NaT, blank text, an empty list: the table holds no value."""
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    if isinstance(v, (bool, int, dt.date)):
+        return False  # the common cases, without importing pandas into every worker
+    if isinstance(v, float):
+        return v != v
+    if hasattr(v, "__len__"):
+        return len(v) == 0
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _date(v: Any) -> dt.date | None:
+    if _empty(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)[:10])
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- value checks
+
+def required_fields(letter: dict, decisions: list[dict]) -> list[dict]:
+    out = []
+    lid = letter["letter_id"]
+    per_field = {r.split(".", 1)[1]: r for r in rules() if r.startswith("required_field_missing.")}
+    for name in (c.name for c in LETTER_COLUMNS if c.name in per_field):
+        v = letter.get(name)
+        if _empty(v):
+            out.append(finding(lid, None, per_field[name], f"{name} is empty"))
+        elif name == "n_items" and not v:
+            out.append(finding(lid, None, per_field[name], "n_items is 0: no decided item was read"))
+    for d in decisions:
+        for name in (c.name for c in DECISION_COLUMNS if c.name in per_field):
+            if _empty(d.get(name)):
+                out.append(finding(lid, d["item_no"], per_field[name], f"{name} is empty"))
+    return out
+
+
+def age_out_of_range(letter: dict) -> list[dict]:
+    age = letter.get("patient_age")
+    if _empty(age) or _AGE_RANGE[0] <= int(age) <= _AGE_RANGE[1]:
+        return []
+    return [finding(letter["letter_id"], None, "age_out_of_range",
+                    f"patient_age {int(age)} is outside {_AGE_RANGE[0]}-{_AGE_RANGE[1]}")]
+
+
+def dates_out_of_order(letter: dict) -> list[dict]:
+    d = {k: _date(letter.get(k)) for k in ("injury_date", "ur_date", "decision_date", "date_assigned")}
+    pairs = (("ur_date", "injury_date"), ("decision_date", "ur_date"), ("decision_date", "date_assigned"))
+    out = []
+    for later, earlier in pairs:
+        if d[later] and d[earlier] and d[later] < d[earlier]:
+            out.append(finding(letter["letter_id"], None, "dates_out_of_order",
+                               f"{later} {d[later]} is before {earlier} {d[earlier]}"))
+    return out
+
+
+def outcome_contradicts_rationale(decision: dict) -> list[dict]:
+    outcome, concl = decision.get("outcome"), decision.get("rationale_finding")
+    if (outcome, concl) in (("overturned", "not_medically_necessary"), ("upheld", "medically_necessary")):
+        return [finding(decision["letter_id"], decision["item_no"], "outcome_contradicts_rationale",
+                        f"outcome {outcome} but the rationale concludes {concl.replace('_', ' ')}")]
+    return []
+
+
+def rationale_request_counts(rationale: str) -> list[tuple[int, str]]:
+    """(count, words) for each count the rationale speaks of as requested."""
+    from ..extract.quantity import digitize
+
+    flat = " ".join(rationale.split())
+    text, index = digitize(flat)
+    return [(int(m.group("n")), flat[index[m.start()]:index[m.end()]])
+            for m in rules()["quantity_mismatch"].regex.finditer(text)]
+
+
+def quantity_mismatch(decision: dict) -> list[dict]:
+    q, rationale = decision.get("quantity"), decision.get("rationale")
+    if _empty(q) or _empty(rationale):
+        return []
+    counts = rationale_request_counts(rationale)
+    if not counts or int(q) in {n for n, _ in counts}:
+        return []
+    said = "; ".join(f'"{words}"' for _, words in counts[:3])
+    return [finding(decision["letter_id"], decision["item_no"], "quantity_mismatch",
+                    f"quantity {int(q)} requested, the rationale speaks of {said}")]
+
+
+def value_checks(letter: dict, decisions: list[dict]) -> list[dict]:
+    """Checks that need only the letter's and its items' column values."""
+    out = required_fields(letter, decisions) + age_out_of_range(letter) + dates_out_of_order(letter)
+    for d in decisions:
+        out += outcome_contradicts_rationale(d) + quantity_mismatch(d)
+    return out
+
+
+# ---------------------------------------------------------------- text checks
+
+def sex_pronoun_conflict(letter: dict, summary: str) -> list[dict]:
+    sex = letter.get("patient_sex")
+    if sex not in ("male", "female") or not summary:
+        return []
+    counts = Counter()
+    for m in rules()["sex_pronoun_conflict"].regex.finditer(summary):
+        counts["male" if m.group("male") else "female"] += 1
+    other = "female" if sex == "male" else "male"
+    if counts[other] <= counts[sex]:
+        return []
+    words = "she/her" if other == "female" else "he/his/him"
+    return [finding(letter["letter_id"], None, "sex_pronoun_conflict",
+                    f"patient_sex {sex}, but the case summary says {words} {counts[other]} times "
+                    f"against {counts[sex]}")]
+
+
+def injury_dates_stated(text: str) -> list[tuple[str, str]]:
+    """(ISO date, date as printed) for every date an injury phrase points at."""
+    masked, dates = mask_dates(text)
+    out = []
+    for m in rules()["injury_date_conflict"].regex.finditer(masked):
+        d = date_for_token(masked, m.start("date"), dates)
+        out.append((d.iso, " ".join(d.text.split())))
+    return out
+
+
+def injury_date_conflict(letter_id: str, text: str) -> list[dict]:
+    stated = injury_dates_stated(text)
+    distinct = dict(stated)  # iso -> first printed form
+    if len(distinct) < 2:
+        return []
+    said = " vs ".join(f"{iso} ('{printed}')" for iso, printed in distinct.items())
+    return [finding(letter_id, None, "injury_date_conflict", f"the letter states the date of injury as {said}")]
+
+
+def header_summary_disagree(letter_id: str, header_date: Any, summary_date: Any) -> list[dict]:
+    h, s = _date(header_date), _date(summary_date)
+    if not h or not s or h == s:
+        return []
+    return [finding(letter_id, None, "header_summary_disagree",
+                    f"header Date of Injury {h}, the case summary says {s}")]
+
+
+def _letter_parts(record: LetterRecord) -> tuple[str, str]:
+    """(text outside the header table, case summary text), cut the way the extractor cut them."""
+    from ..text.normalize import NormalizedText
+    from ..text.sections import split_sections
+
+    doc = NormalizedText(record.text, (0,))
+    sections = record.sections or split_sections(doc, record["layout"] or "unknown")
+    body = "\n".join(s.text(doc) for s in sections.parts if s.kind != "header")
+    summary = "\n".join(s.text(doc) for s in sections.all("summary"))
+    return body, summary
+
+
+def text_checks(record: LetterRecord) -> list[dict]:
+    from ..extract.patient import extract_dated
+
+    lid = record["letter_id"]
+    body, summary = _letter_parts(record)
+    # the case summary is where injury dates are told; the rest of the letter only repeats them
+    out = sex_pronoun_conflict(record.values, summary) + injury_date_conflict(lid, summary or body)
+    header = next((e for e in record.evidence if e["field"] == "injury_date" and e["rule_id"] == _HEADER_INJURY_RULE),
+                  None)
+    if header and summary:
+        said = next(extract_dated(summary, "injury_date"), None)
+        out += header_summary_disagree(lid, header["value"], said.value if said else None)
+    return out
+
+
+# ---------------------------------------------------------------- entry points
+
+def audit_letter(record: LetterRecord) -> list[dict]:
+    """Every per-letter check: its values, its items' values and its text."""
+    decisions = [dict(d.values) for d in record.decisions]
+    return value_checks(record.values, decisions) + text_checks(record)
+
+
+def audit_rows(record: LetterRecord) -> list[dict]:
+    """``audit_letter`` for the worker of ``run``: a failing check must not cost the letter its rows."""
+    try:
+        return audit_letter(record)
+    except Exception as exc:  # noqa: BLE001 - report it as a finding and keep the letter
+        return [finding(record["letter_id"], None, "audit_failed",
+                        f"a check raised {type(exc).__name__}: {exc}; please report this letter")]
+
+
+def duplicate_rows(letters) -> list[dict]:
+    """Same text (letter_id) from several inputs, or one case number on several letters.
+
+    ``letters`` is anything with the columns letter_id, case_number and source_path
+    (a DataFrame, or a dict of lists): the run's driver passes plain lists so it
+    never has to import pandas.
+    """
+    ids, cases, sources = (list(letters[c]) for c in ("letter_id", "case_number", "source_path"))
+    by_text: dict[str, list[str]] = {}
+    for lid, src in zip(ids, sources):
+        by_text.setdefault(lid, []).append(src)
+    out = [finding(lid, None, "duplicate_text", f"the same text came from {len(srcs)} inputs: {_some(srcs)}")
+           for lid, srcs in sorted(by_text.items()) if len(srcs) > 1]
+    by_case: dict[str, dict[str, str]] = {}
+    for lid, case, src in zip(ids, cases, sources):
+        if isinstance(case, str) and case.strip():
+            by_case.setdefault(case, {}).setdefault(lid, src)
+    for case, letters_of_case in sorted(by_case.items()):
+        if len(letters_of_case) > 1:
+            for lid, src in letters_of_case.items():
+                others = [s for s in letters_of_case.values() if s != src]
+                out.append(finding(lid, None, "duplicate_case_number", f"case {case} is also {_some(others)}"))
+    return out
+
+
+def _some(paths: list[str], shown: int = 5) -> str:
+    """A few of the paths and how many more: messages stay short however many copies a batch holds."""
+    head = ", ".join(paths[:shown])
+    return head if len(paths) <= shown else f"{head} and {len(paths) - shown} more"
