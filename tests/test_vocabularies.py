@@ -23,15 +23,15 @@ from imr_extract.extract.service import (
     find_body_part,
     find_drug,
 )
-from imr_extract.rules import load_rules
+from imr_extract.rules import load_rules, rules_for
 
 CASES = Path(__file__).parent / "cases"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "expected" / "real.json"
 KINDS = ("services", "drugs", "body_parts", "specialties")
 
 
-def _rules(kind):
-    return [pytest.param(rule, id=rule.id) for rule in load_rules(kind)]
+def _rules(kind, role=None):
+    return [pytest.param(rule, id=rule.id) for rule in rules_for(kind, role)]
 
 
 def _rows(name):
@@ -69,7 +69,7 @@ def test_service_rule(rule):
         assert classify_service(rule.example).rule_id == rule.id
 
 
-@pytest.mark.parametrize("rule", _rules("drugs"))
+@pytest.mark.parametrize("rule", _rules("drugs", "drug"))
 def test_drug_rule(rule):
     _examples_match(rule)
     assert rule.subcategory in CATEGORIES["Pharmaceuticals"]
@@ -80,7 +80,7 @@ def test_drug_rule(rule):
     assert info.service_category == "Pharmaceuticals" and info.drug_name == rule.drug
 
 
-@pytest.mark.parametrize("rule", _rules("body_parts"))
+@pytest.mark.parametrize("rule", _rules("body_parts", "part"))
 def test_body_part_rule(rule):
     _examples_match(rule)
     assert rule.region in REGIONS

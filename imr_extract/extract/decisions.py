@@ -10,7 +10,7 @@ from ..text.sections import Sections
 from .guideline import parse_guideline
 from .items import split_items
 from .layouts import notice_items, professional_review_items
-from .quantity import parse_quantity
+from .quantity import parse_quantity, product_rule_id
 from .rationale import extract_rationale_finding
 
 
@@ -90,9 +90,9 @@ def _expand_quantity_findings(q, base: int) -> list[Finding]:
     schedule = [f for f in q.findings if f.field in ("frequency_per_week", "duration_weeks")]
     if q.from_schedule is not None and schedule:
         start, end = min(f.start for f in schedule) + base, max(f.end for f in schedule) + base
-        out.append(Finding("quantity_from_schedule", q.from_schedule, start, end, "quantity-frequency-x-weeks", ""))
+        out.append(Finding("quantity_from_schedule", q.from_schedule, start, end, product_rule_id(), ""))
         if not any(f.field == "quantity" for f in q.findings):
-            out.append(Finding("quantity", q.quantity, start, end, "quantity-frequency-x-weeks", ""))
+            out.append(Finding("quantity", q.quantity, start, end, product_rule_id(), ""))
     return out
 
 

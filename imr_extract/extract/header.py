@@ -3,36 +3,33 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import regex
-
 from .findings import Finding
-from ..rules import load_rules
+from ..rules import rules_for
 from .dates import find_dates
 
-_CASE_NUMBER = regex.compile(r"\bCM\d{2}-\d{5,8}\b", regex.IGNORECASE)
-_PRIORITY = regex.compile(r"\b(?:Standard|Expedited|Urgent|Regular)\b", regex.IGNORECASE)
+_CASING = {"upper": str.upper, "capitalize": str.capitalize}
 
 
 def _value_tokens(text: str, label_spans: list[tuple[int, int]]) -> list[tuple[int, int, str, object]]:
+    """Every value outside a label: dates by the date grammar, the rest by the `value` rules."""
     def inside_label(pos: int) -> bool:
         return any(a <= pos < b for a, b in label_spans)
 
-    tokens = []
-    for m in _CASE_NUMBER.finditer(text):
-        if not inside_label(m.start()):
-            tokens.append((m.start(), m.end(), "case_number", m.group(0).upper()))
+    tokens: list[tuple[int, int, str, object]] = []
+    for rule in rules_for("header", "value"):
+        write = _CASING.get(rule.casing or "", str)
+        for m in rule.regex.finditer(text):
+            if not inside_label(m.start()):
+                tokens.append((m.start(), m.end(), rule.value_type, write(m.group(0))))
     for d in find_dates(text):
         if not inside_label(d.start):
             tokens.append((d.start, d.end, "date", d.iso))
-    for m in _PRIORITY.finditer(text):
-        if not inside_label(m.start()):
-            tokens.append((m.start(), m.end(), "priority", m.group(0).capitalize()))
     return tokens
 
 
 def extract_header(text: str) -> Iterator[Finding]:
     labels = []
-    for rule in load_rules("header"):
+    for rule in rules_for("header", "label"):
         for m in rule.regex.finditer(text):
             labels.append((m.start(), m.end(), rule))
     labels.sort(key=lambda x: x[0])

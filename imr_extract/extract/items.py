@@ -6,18 +6,10 @@ from dataclasses import dataclass
 import regex
 
 from ..text.normalize import unwrap
-from ..rules import load_rules, rules_by_id
+from ..rules import Rule, first_rule, rules_for
+from ..text.nlp import abbreviation_before
 
 _SENTENCE_END = regex.compile(r"""[.;!?]["')\]]*$""")
-_STOP_LINE = regex.compile(
-    r"medically\s+(?:necessary|appropriate)|^Decision\s+rationale\s*:|^(?:MAXIMUS|Claims\s+Administrator)\s+guideline"
-    r"|\b(?:set\s+forth\s+below|listed\s+below|as\s+follows)\s*:\s*$|:\s*(?:Upheld|Overturned)\s*$",
-    regex.IGNORECASE,
-)
-#: A wrapped title line may end in an abbreviation's period ("per Dr." / "Smith: Upheld").
-_ABBREVIATION_END = regex.compile(r"\b(?:Dr|Mr|Mrs|Ms|St|vs|No|approx|wk|wks|hr|hrs|min|mo|yr|qty|Qty|e\.g|i\.e|etc)\.$",
-                                  regex.IGNORECASE)
-_TRAILING_IS = regex.compile(r"\s+(?:is|was|are)\s*$", regex.IGNORECASE)
 _MAX_TITLE_LINES = 6
 
 
@@ -52,35 +44,50 @@ def _walk_back(text: str, line_start: int, floor: int) -> int:
         prev_end = start - 1
         prev_start = _line_start(text, prev_end)
         prev = text[prev_start:prev_end].strip()
-        ends_sentence = _SENTENCE_END.search(prev) and not _ABBREVIATION_END.search(prev)
-        if not prev or ends_sentence or _STOP_LINE.search(prev):
+        ends_sentence = _SENTENCE_END.search(prev) and not abbreviation_before(prev, len(prev) - 1, "title")
+        if not prev or ends_sentence or any(r.regex.search(prev) for r in rules_for("items", "title-stop")):
             break
         start = prev_start
     return max(start, floor)
 
 
+def _first_match(rules: tuple[Rule, ...], text: str) -> regex.Match | None:
+    """The earliest match of any of the rules."""
+    found = [m for r in rules if (m := r.regex.search(text))]
+    return min(found, key=lambda m: m.start()) if found else None
+
+
+def trim_title(title: str) -> str:
+    """A title without the words the `title-trim` rules cut from its end ("... is")."""
+    for rule in rules_for("items", "title-trim"):
+        title = rule.regex.sub("", title)
+    return title
+
+
 def split_items(text: str) -> list[ItemBlock]:
-    rules = rules_by_id("items")
-    outcome_re = rules["item-outcome"].regex
+    outcome_rule = first_rule("items", "outcome-line")
+    outcome_re = outcome_rule.regex
     heads = []  # (title_start, title_end, block_start, outcome, outcome span, end of outcome line, rule)
-    intro = rules["item-intro"].regex.search(text)
+    intro = _first_match(rules_for("items", "intro"), text)
     floor = intro.end() if intro else 0  # titles never reach back into the section's opening sentence
     for m in outcome_re.finditer(text):
         colon = m.start("colon")
         window = text[floor:m.end()]
         title_start = title_end = None
         block_start = None
-        rule_id = "item-title"
-        for rid in ("item-remaining-portion", "item-original-request"):
+        rule_id = outcome_rule.id
+        for partial in rules_for("items", "partial-title"):
             pm = None
-            for pm in rules[rid].regex.finditer(window, overlapped=False):
+            for pm in partial.regex.finditer(window, overlapped=False):
                 pass
             if pm is not None:
                 title_start, title_end = floor + pm.start("title"), floor + pm.end("title")
-                rule_id = rid
+                rule_id = partial.id
                 lead = None
-                for lead in rules["item-lead-in"].regex.finditer(text, floor, title_start):
-                    pass
+                for lead_rule in rules_for("items", "lead-in"):
+                    for found in lead_rule.regex.finditer(text, floor, title_start):
+                        if lead is None or found.start() > lead.start():
+                            lead = found
                 anchor = lead.start() if lead else floor + pm.start()
                 block_start = _walk_back(text, _line_start(text, anchor), floor)
                 break
@@ -94,7 +101,7 @@ def split_items(text: str) -> list[ItemBlock]:
     items = []
     for i, (ts, te, bs, outcome, os_, oe_word, oe, rule_id) in enumerate(heads):
         block_end = heads[i + 1][2] if i + 1 < len(heads) else len(text)
-        title = _TRAILING_IS.sub("", unwrap(text[ts:te])).strip(" \"'")
+        title = trim_title(unwrap(text[ts:te])).strip(" \"'")
         parts = labelled_parts(text, oe, block_end)
         items.append(ItemBlock(
             title=title, title_start=ts, title_end=te, outcome=outcome, outcome_start=os_, outcome_end=oe_word,
@@ -112,8 +119,8 @@ def labelled_parts(text: str, start: int = 0, end: int | None = None) -> dict[st
     """Cut ``text[start:end]`` at its guideline/rationale labels: part -> (body, body offset)."""
     end = len(text) if end is None else end
     marks = []
-    for rule in load_rules("items"):
-        part = rule.get("part")
+    for rule in rules_for("items", "label"):
+        part = rule.part
         if part:
             m = rule.regex.search(text, start, end)
             if m and not any(p == part for _, _, p in marks):
@@ -135,9 +142,14 @@ class NumberedChunk:
     end: int
 
 
+def numbered_rule_id() -> str:
+    """The rule that numbers listed items (their titles' evidence cites it)."""
+    return first_rule("items", "number-marker").id
+
+
 def numbered_chunks(text: str) -> list[NumberedChunk]:
     """Split text at line-initial item markers ("1.", "(2)", "Item 3:", "4)")."""
-    marker = rules_by_id("items")["item-number-marker"].regex
+    marker = first_rule("items", "number-marker").regex
     hits = []
     expected = 1
     for m in marker.finditer(text):

@@ -11,13 +11,10 @@ from typing import Any
 import regex
 
 from ..text.normalize import NormalizedText, unwrap
-from ..rules import rules_by_id
+from ..rules import first_rule
 from ..text.sections import Sections
-from .items import labelled_parts, numbered_chunks
+from .items import labelled_parts, numbered_chunks, numbered_rule_id
 from .rationale import extract_rationale_finding
-
-_TITLE_LINE = regex.compile(r"^(?:Regarding\s+the\s+request\s+for\s+)?(?P<title>[^\n]*?)\s*:?\s*$", regex.IGNORECASE)
-
 
 def _item(title: str, title_start: int, title_end: int, outcome: str, outcome_span: tuple[int, int], rule_id: str,
           outcome_rule: str, parts: dict[str, tuple[str, int]] | None = None, base: int = 0) -> dict[str, Any]:
@@ -40,7 +37,8 @@ def _item(title: str, title_start: int, title_end: int, outcome: str, outcome_sp
 def notice_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]]:
     """2013 notices: numbered determinations up top, one rationale block per number below."""
     text = doc.text
-    determination = rules_by_id("items")["notice-determination"].regex
+    determination_rule = first_rule("items", "determination")
+    determination = determination_rule.regex
     blocks = {}
     for section in sections.all("issues"):
         heading_line = section.heading
@@ -58,8 +56,8 @@ def notice_items(doc: NormalizedText, sections: Sections) -> list[dict[str, Any]
         section = blocks.get(n)
         parts = labelled_parts(text, section.start, section.end) if section else {}
         span = (m.end("title"), m.end())
-        items.append(_item(m.group("title"), m.start("title"), m.end("title"), outcome, span, "notice-determination",
-                           "notice-determination", parts))
+        items.append(_item(m.group("title"), m.start("title"), m.end("title"), outcome, span, determination_rule.id,
+                           determination_rule.id, parts))
     return items
 
 
@@ -72,7 +70,8 @@ def professional_review_items(doc: NormalizedText, sections: Sections) -> list[d
     titles = _listed_titles(text, issue.start, issue.end)
     guide = _chunks_by_number(text, sections.get("guidelines"), len(titles))
     reasons = _chunks_by_number(text, sections.get("rationale"), len(titles))
-    outcome_re = rules_by_id("items")["item-explicit-outcome"].regex
+    outcome_word = first_rule("items", "outcome-word")
+    outcome_re = outcome_word.regex
     items = []
     for n, (title, t_start, t_end) in enumerate(titles, start=1):
         g = guide.get(n)
@@ -83,7 +82,7 @@ def professional_review_items(doc: NormalizedText, sections: Sections) -> list[d
         if r:
             m = outcome_re.search(text, r[0], r[1])
             if m:
-                outcome, outcome_span, outcome_rule = m.group("outcome").lower(), m.span(), "item-explicit-outcome"
+                outcome, outcome_span, outcome_rule = m.group("outcome").lower(), m.span(), outcome_word.id
             else:
                 finding = extract_rationale_finding(text[r[0]:r[1]])
                 if finding:
@@ -97,7 +96,7 @@ def professional_review_items(doc: NormalizedText, sections: Sections) -> list[d
             parts["maximus"] = (maximus[0], g[0] + maximus[1])
         if rationale:
             parts["rationale"] = (rationale[0], r[0] + rationale[1])
-        items.append(_item(title, t_start, t_end, outcome, outcome_span, "pr-issue-list", outcome_rule, parts))
+        items.append(_item(title, t_start, t_end, outcome, outcome_span, numbered_rule_id(), outcome_rule, parts))
     return items
 
 
@@ -119,17 +118,11 @@ def _listed_titles(text: str, start: int, end: int) -> list[tuple[str, int, int]
     return out
 
 
-#: Framing around a listed item: "Requested Treatment/Service: X", "Is the request for X medically necessary?"
-_TITLE_LEAD = regex.compile(r"^(?:(?:Requested\s+)?(?:Treatment|Service|Treatment/Service|Request)\s*:\s*"
-                            r"|(?:Is|Was|Whether)\s+the\s+request(?:ed)?\s+(?:for\s+)?)", regex.IGNORECASE)
-_TITLE_TAIL = regex.compile(r"\s+(?:is|was|are)?\s*medically\s+necessary(?:\s+and\s+appropriate)?\s*\??$",
-                            regex.IGNORECASE)
-
-
 def _bare_title(raw: str, offset: int) -> tuple[str, int, int]:
-    lead = _TITLE_LEAD.match(raw)
+    """A listed title without its framing ("Is the request for X medically necessary?" gives X)."""
+    lead = first_rule("items", "title-prefix").regex.match(raw)
     cut = lead.end() if lead else 0
-    tail = _TITLE_TAIL.search(raw, cut) if lead else None
+    tail = first_rule("items", "question-tail").regex.search(raw, cut) if lead else None
     end = tail.start() if tail else len(raw)
     return raw[cut:end], offset + cut, offset + end
 
@@ -144,9 +137,6 @@ def _chunks_by_number(text: str, section, count: int) -> dict[int, tuple[int, in
     return {c.number: (section.start + c.body_start, section.start + c.end) for c in chunks}
 
 
-_SHORT_LABEL = regex.compile(r"^\s*[^:\n]{1,80}?(?::|\s-\s)\s*")
-
-
 def _strip_title_prefix(chunk: str, title: str) -> tuple[str, int] | None:
     """Drop a repeated item title ("Norco 10/325mg #60:" or "... -") from the start of a chunk.
 
@@ -156,7 +146,7 @@ def _strip_title_prefix(chunk: str, title: str) -> tuple[str, int] | None:
     flat_title = unwrap(title)
     words = flat_title.split()
     pattern = r"^\s*" + r"\s+".join(regex.escape(w) for w in words) + r"\s*(?::|\s-\s|-)?\s*" if words else r"^\s*"
-    m = regex.match(pattern, chunk, regex.IGNORECASE) or _SHORT_LABEL.match(chunk)
+    m = regex.match(pattern, chunk, regex.IGNORECASE) or first_rule("items", "short-label").regex.match(chunk)
     offset = m.end() if m else len(chunk) - len(chunk.lstrip())
     body = chunk[offset:].strip()
     return (body, offset) if body else None

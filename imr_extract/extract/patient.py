@@ -7,75 +7,51 @@ import regex
 
 from .findings import Finding
 from ..text.normalize import unwrap
-from ..rules import load_rules
+from ..rules import first_rule, load_rules, rules_for
+from .numbers import word_value
 from .dates import date_for_token, mask_dates
 
-_HE = regex.compile(r"\b(?:he|him|his|himself)\b", regex.IGNORECASE)
-_SHE = regex.compile(r"\b(?:she|her|hers|herself)\b", regex.IGNORECASE)
-_DIAGNOSIS_CUE = regex.compile(
-    r"""\b(?:
-          diagnosed\s+(?:as\s+having|with|as)
-        | diagnos[ie]s\s+(?:include[sd]?|are|were|was|is|of)(?:\s*:)?
-        | diagnos[ie]s\s*:
-        | diagnostic\s+impressions?\s*(?:include[sd]?|are|were|:)
-      )\s+""",
-    regex.VERBOSE | regex.IGNORECASE,
-)
-_LIST_SPLIT = regex.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|;\s*|\s+and\s+|\s+as\s+well\s+as\s+)\s*", regex.IGNORECASE)
 _AGE_MIN, _AGE_MAX = 10, 110
 
 
-def _rules(field: str):
-    return [r for r in load_rules("patient") if r.field == field]
-
-
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-         "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
-
-
-def _age_value(m: regex.Match) -> int:
+def _age_value(m: regex.Match) -> int | None:
     if m.groupdict().get("words"):
-        words = regex.split(r"[\s-]+", m.group("words").lower())
-        return _TENS[words[0]] + (_UNITS[words[1]] if len(words) > 1 else 0)
+        return word_value(m.group("words"))
     return int(m.group("value"))
 
 
 def extract_age(text: str) -> Iterator[Finding]:
     """The first stated age; number words ("fifty-two-year-old") are read as numbers."""
     found = []
-    for rule in _rules("age"):
+    for rule in rules_for("patient", "age"):
         m = rule.regex.search(text)
         if m:
             found.append((m.start(), m, rule))
     for _, m, rule in sorted(found, key=lambda f: f[0]):
         age = _age_value(m)
-        if _AGE_MIN <= age <= _AGE_MAX:
+        if age is not None and _AGE_MIN <= age <= _AGE_MAX:
             yield Finding("patient_age", age, m.start(), m.end(), rule.id, m.group(0))
             return
 
 
 def extract_sex(text: str) -> Iterator[Finding]:
-    """Explicit words decide; pronouns only when there is none and all agree."""
-    for group in (("sex-male-with-age", "sex-female-with-age"), ("sex-male-noun", "sex-female-noun")):
+    """Tier by tier (patterns/patient.yaml): the first tier with a match decides, by its agreement policy."""
+    tiers: dict[int, list] = {}
+    for rule in rules_for("patient", "sex"):
+        tiers.setdefault(int(rule.tier), []).append(rule)
+    for tier in sorted(tiers):
         hits = []
-        for rule in _rules("sex"):
-            if rule.id in group:
-                m = rule.regex.search(text)
-                if m:
-                    hits.append((m.start(), m, rule))
-        values = {rule.value for _, _, rule in hits}
-        if len(values) == 1 or (hits and group[0].endswith("with-age")):
-            _, m, rule = min(hits, key=lambda h: h[0])
+        for rule in tiers[tier]:
+            m = rule.regex.search(text)
+            if m:
+                hits.append((m.start(), m, rule))
+        if not hits:
+            continue
+        _, m, rule = min(hits, key=lambda h: h[0])
+        agreeing = len({r.value for _, _, r in hits}) == 1
+        if agreeing or rule.agreement == "first":
             yield Finding("patient_sex", rule.value, m.start(), m.end(), rule.id, m.group(0))
-            return
-        if len(values) > 1:
-            return  # explicit words disagree: leave empty rather than pick one
-    he, she = list(_HE.finditer(text)), list(_SHE.finditer(text))
-    if he and not she:
-        yield Finding("patient_sex", "male", he[0].start(), he[0].end(), "sex-pronouns", he[0].group(0))
-    elif she and not he:
-        yield Finding("patient_sex", "female", she[0].start(), she[0].end(), "sex-pronouns", she[0].group(0))
+        return  # a unanimous tier that disagrees leaves the value empty
 
 
 def extract_dated(text: str, field: str) -> Iterator[Finding]:
@@ -94,18 +70,20 @@ def extract_dated(text: str, field: str) -> Iterator[Finding]:
 
 
 def extract_diagnoses(text: str) -> Iterator[Finding]:
-    """The list after the first diagnosis cue, up to the end of its sentence (spaCy decides where that is)."""
+    """The list after the earliest diagnosis cue, up to the end of its sentence, split at every separator."""
     from ..text.nlp import sentence_end
 
-    m = _DIAGNOSIS_CUE.search(text)
-    if not m:
+    cues = [(m, rule) for rule in rules_for("diagnoses", "cue") if (m := rule.regex.search(text))]
+    if not cues:
         return
+    m, rule = min(cues, key=lambda c: (c[0].start(), -c[0].end()))
     sent_end = sentence_end(text, m.end())
     span = text[m.end():sent_end].rstrip(" .;\n")
+    separator = first_rule("diagnoses", "separator").regex
     items = []
-    for part in _LIST_SPLIT.split(unwrap(span)):
+    for part in separator.split(unwrap(span)):
         part = part.strip(" :,-\"'").removeprefix("the ").strip()
         if 2 < len(part) < 120:
             items.append(part)
     if items:
-        yield Finding("diagnoses", items, m.end(), m.end() + len(span), "dx-diagnosed", text[m.start():m.end() + len(span)])
+        yield Finding("diagnoses", items, m.end(), m.end() + len(span), rule.id, text[m.start():m.end() + len(span)])

@@ -13,7 +13,8 @@ from functools import lru_cache
 import regex
 
 from .findings import Finding
-from ..rules import load_rules
+from ..rules import first_rule, on_reset, rules_for
+from .numbers import digitize
 
 
 @dataclass(frozen=True)
@@ -25,36 +26,6 @@ class Quantity:
     duration_weeks_max: int | None = None
     from_schedule: int | None = None  # frequency x weeks, whether or not a total was stated
     findings: tuple[Finding, ...] = ()
-
-
-@lru_cache(maxsize=1)
-def _number_words() -> tuple[regex.Pattern, dict[str, str]]:
-    table: dict[str, str] = {}
-    for rule in load_rules("numbers"):
-        for word in rule.words:
-            table[word.lower()] = f"{rule.value} times" if rule.id.startswith("adv-") else str(rule.value)
-    words = sorted(table, key=len, reverse=True)
-    pattern = regex.compile(r"\b(?:" + "|".join(regex.escape(w) for w in words) + r")\b", regex.IGNORECASE)
-    return pattern, table
-
-
-def digitize(text: str) -> tuple[str, list[int]]:
-    """Return text with number words as digits, and each char's offset in ``text``."""
-    pattern, table = _number_words()
-    out: list[str] = []
-    index: list[int] = []
-    pos = 0
-    for m in pattern.finditer(text):
-        out.append(text[pos:m.start()])
-        index.extend(range(pos, m.start()))
-        rep = table[m.group(0).lower()]
-        out.append(rep)
-        index.extend([m.start()] * len(rep))
-        pos = m.end()
-    out.append(text[pos:])
-    index.extend(range(pos, len(text)))
-    index.append(len(text))
-    return "".join(out), index
 
 
 def _range(m: regex.Match, lo: str, hi: str) -> tuple[int, int]:
@@ -73,7 +44,9 @@ def parse_quantity(title: str) -> Quantity:
 
     total = freq = dur = None
     found: list[Finding] = []
-    for rule in load_rules("frequencies"):
+    for rule in rules_for("frequencies"):
+        if rule.role == "product":
+            continue
         m = rule.regex.search(text)
         if not m:
             continue
@@ -112,3 +85,11 @@ def parse_quantity(title: str) -> Quantity:
         from_schedule=from_schedule,
         findings=tuple(found),
     )
+
+
+on_reset(parse_quantity.cache_clear)
+
+
+def product_rule_id() -> str:
+    """The rule that names the frequency x weeks computation (its evidence rows cite it)."""
+    return first_rule("frequencies", "product").id

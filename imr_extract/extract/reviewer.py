@@ -1,25 +1,26 @@
 """The expert reviewer: specialties, licensure states, board certification."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 import regex
 
 from .findings import Finding
 from ..text.normalize import unwrap
-from ..rules import load_rules
+from ..rules import Rule, on_reset, rules_for
 
 _COMMA = regex.compile(r"\s*,\s*")
 _AND = regex.compile(r"\s+(?:and|&)\s+", regex.IGNORECASE)
-_US_STATES = frozenset(
-    s.lower() for s in (
-        "Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii Idaho "
-        "Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota "
-        "Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah "
-        "Vermont Virginia Washington Wisconsin Wyoming"
-    ).split()
-) | {"new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota", "rhode island",
-     "south carolina", "south dakota", "west virginia", "district of columbia", "puerto rico"}
+
+
+@lru_cache(maxsize=1)
+def known_states() -> frozenset[str]:
+    """Lowercase state names of patterns/states.yaml."""
+    return frozenset(str(r.state).lower() for r in rules_for("states"))
+
+
+on_reset(known_states.cache_clear)
 
 
 def _clean(item: str) -> str:
@@ -34,12 +35,12 @@ def split_states(raw: str, prose: bool = False) -> list[str]:
         if not part:
             continue
         pieces = _AND.split(part)
-        if len(pieces) > 1 and all(_clean(p).lower() in _US_STATES for p in pieces):
+        if len(pieces) > 1 and all(_clean(p).lower() in known_states() for p in pieces):
             out.extend(_clean(p) for p in pieces)
         else:
             out.append(part)
     if prose:
-        out = [s for s in out if s.lower() in _US_STATES]
+        out = [s for s in out if s.lower() in known_states()]
     return out
 
 
@@ -61,12 +62,14 @@ def split_specialties(raw: str, prose: bool) -> list[str]:
 
 
 def extract_reviewer(text: str) -> Iterator[Finding]:
+    """Specialties, licence states and board certification, as the credentials section states them."""
     from .service import canonical_specialty
 
-    specialties: list[Finding] = []
+    specialties: list[tuple[Finding, Rule]] = []
     states: Finding | None = None
     certified: Finding | None = None
-    for rule in load_rules("reviewer"):
+    for rule in rules_for("reviewer"):
+        prose = rule.form == "prose"
         if rule.field == "board_certified":
             m = rule.regex.search(text)
             if m and certified is None:
@@ -75,23 +78,23 @@ def extract_reviewer(text: str) -> Iterator[Finding]:
         for m in rule.regex.finditer(text):
             raw = m.group("value")
             if rule.field == "license_states" and states is None:
-                values = split_states(raw, prose=rule.id != "rev-block-states")
+                values = split_states(raw, prose=rule.require == "known_state")
                 if values:
                     states = Finding("reviewer_license_states", values, m.start("value"), m.end("value"), rule.id,
                                      m.group(0))
             elif rule.field == "specialties":
-                if specialties and specialties[0].rule_id == "rev-block-specialties":
+                if specialties and specialties[0][1].form == "block":
                     continue  # the block is authoritative; prose repeats it
-                if rule.id == "rev-prose-specialty-in" and specialties:
-                    continue
-                values = split_specialties(raw, prose=rule.id != "rev-block-specialties")
-                if rule.id == "rev-prose-licensed-specialty":
+                if (rule.tier or 1) > 1 and specialties:
+                    continue  # a fallback rule: only when nothing else was found
+                values = split_specialties(raw, prose=prose)
+                if rule.require == "known_specialty":
                     values = [v for v in values if canonical_specialty(v)]  # "licensed in California" is a state
                 if values:
-                    specialties.append(Finding("reviewer_specialties", values, m.start("value"), m.end("value"),
-                                               rule.id, m.group(0)))
+                    specialties.append((Finding("reviewer_specialties", values, m.start("value"), m.end("value"),
+                                                rule.id, m.group(0)), rule))
     if specialties:
-        ordered = sorted(specialties, key=lambda f: f.start)
+        ordered = sorted((f for f, _ in specialties), key=lambda f: f.start)
         merged: list[str] = []
         for f in ordered:
             for v in f.value:

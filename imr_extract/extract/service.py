@@ -13,52 +13,8 @@ import regex
 
 from .findings import Finding
 from ..text.normalize import unwrap
-from ..rules import Rule, load_rules
-
-#: The closed category list of the DWC annual IMR reports, each with its subcategories.
-#: Rule files are tested against it, so a new subcategory is added here first.
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Pharmaceuticals": (
-        "opioids", "topical analgesics", "muscle relaxants", "NSAIDs", "anticonvulsants",
-        "antidepressants", "proton pump inhibitors", "H2 blockers", "sleep aids",
-        "benzodiazepines", "antiemetics", "compounded/medical foods", "other",
-    ),
-    "Rehabilitation": (
-        "physical therapy", "chiropractic", "acupuncture", "occupational therapy", "massage",
-        "aquatic therapy", "modalities", "other",
-    ),
-    "Diagnostic testing": (
-        "MRI", "CT", "X-ray", "EMG/NCV", "labs", "ultrasound", "functional testing", "other",
-    ),
-    "DMEPOS": (
-        "electrotherapy devices", "cold/heat therapy", "compression devices",
-        "braces and supports", "mobility aids", "home equipment", "ergonomic equipment",
-        "supplies", "other",
-    ),
-    "Surgery": (
-        "spine", "arthroscopy", "joint replacement", "repair/reconstruction",
-        "nerve/tendon release", "implantable devices", "associated services", "other",
-    ),
-    "Injections": (
-        "epidural steroid injection", "facet/medial branch", "neurolysis/ablation",
-        "trigger point", "joint injection", "nerve block", "viscosupplementation",
-        "regenerative", "other",
-    ),
-    "Evaluation and management": (
-        "consultation", "office visit", "pre-operative clearance", "medication management", "other",
-    ),
-    "Programs": (
-        "functional restoration", "pain program", "detoxification", "weight loss",
-        "work conditioning", "inpatient rehabilitation", "gym membership", "other",
-    ),
-    "Behavioral and mental health": (
-        "psychotherapy", "psychological evaluation", "psychiatric care", "biofeedback", "other",
-    ),
-    "Home health": ("home health aide", "nursing", "other"),
-    "Other": ("transportation", "interpreter", "dental", "other"),
-}
-
-REGIONS = ("spine", "upper extremity", "lower extremity", "head", "trunk", "other")
+from ..rule_schema import CATEGORIES, REGIONS  # noqa: F401  (the closed lists, re-exported)
+from ..rules import Rule, first_rule, on_reset, rule_index, rules_for
 
 #: A side printed before the spine or the head names the approach, not another part.
 _UNSIDED_REGIONS = {"spine", "head"}
@@ -74,44 +30,34 @@ class ServiceInfo:
     rule_id: str | None
 
 
-# The strength as printed, not the amount dispensed: "240g", "420ml" and "#60" are
-# quantities, so bare g/ml never count; "10/325" without a unit is Norco's convention.
-_STRENGTH = regex.compile(
-    r"""
-    (?<![\w.,])
-    (?: (?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)
-        (?:\s*[-/]\s*\d+(?:\.\d+)?)*
-        \s*(?:mg|mcg|µg|meq|iu|units?|%)
-        (?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|hr|h|g|gm|actuation|dose))?
-      | \d+(?:\.\d+)?\s*/\s*\d{2,4}(?![\d.])
-    )
-    (?![a-z])
-    """,
-    regex.VERBOSE | regex.IGNORECASE,
-)
-
-_SIDE = regex.compile(
-    r"\b(right\s+and\s+left|left\s+and\s+right|right|left|bilateral|bilat|both|rt|lt)\.?\s+$",
-    regex.IGNORECASE,
-)
-_SIDE_NAMES = {"rt": "right", "lt": "left", "bilat": "bilateral", "both": "bilateral"}
-
-
 @lru_cache(maxsize=None)
-def _compiled(kind: str) -> tuple[tuple[Rule, regex.Pattern], ...]:
-    return tuple((rule, rule.regex) for rule in load_rules(kind))
+def _compiled(kind: str, role: str | None = None) -> tuple[tuple[Rule, regex.Pattern], ...]:
+    return tuple((rule, rule.regex) for rule in rules_for(kind, role))
+
+
+@lru_cache(maxsize=1)
+def _side_words() -> dict[str, str]:
+    return {" ".join(str(r.word).lower().split()): r.side for r in rules_for("body_parts", "side-word")}
+
+
+for _cache in (_compiled, _side_words):
+    on_reset(_cache.cache_clear)
 
 
 def _first_printed(kind: str, text: str, pos: int = 0) -> tuple[Rule, regex.Match] | None:
     """The name printed first (from ``pos``) wins; at one position the longer name, then file order."""
     best: tuple[tuple[int, int, int], Rule, regex.Match] | None = None
-    for order, (rule, pattern) in enumerate(_compiled(kind)):
+    for order, (rule, pattern) in enumerate(_compiled(kind, _LOOKUP_ROLE.get(kind))):
         m = pattern.search(text, pos)
         if m and m.end() > m.start():
             key = (m.start(), m.start() - m.end(), order)
             if best is None or key < best[0]:
                 best = (key, rule, m)
     return (best[1], best[2]) if best else None
+
+
+#: The role of the rules a lookup consults, in kinds that hold rules of several roles.
+_LOOKUP_ROLE = {"drugs": "drug", "body_parts": "part"}
 
 
 def find_drug(text: str) -> Finding | None:
@@ -123,7 +69,7 @@ def find_drug(text: str) -> Finding | None:
 
 
 def drug_strength(text: str) -> str | None:
-    m = _STRENGTH.search(text)
+    m = first_rule("drugs", "strength").regex.search(text)
     return regex.sub(r"\s+", "", m.group()).lower() if m else None
 
 
@@ -161,7 +107,8 @@ def find_body_part(text: str) -> Finding | None:
     """Memoized like classify_service; a Finding is immutable, so sharing it is safe."""
     text = text or ""
     found = _first_printed("body_parts", text)
-    while found and _NAMES_A_SPECIALIST.match(text, found[1].end()):
+    specialist = first_rule("body_parts", "specialist").regex
+    while found and specialist.match(text, found[1].end()):
         # "spine surgeon consultation": the word names a specialist, not the body part treated
         found = _first_printed("body_parts", text, found[1].end())
     if not found:
@@ -180,32 +127,28 @@ def find_body_part(text: str) -> Finding | None:
     start, end = m.start(), m.end()
     if side is None and rule.region not in _UNSIDED_REGIONS:
         # "Wrist brace (cock-up splint), right": a side closing the title names the part's side
-        after = _SIDE_AT_END.search(text, m.end())
-        if after:
-            side, end = (start, _SIDE_NAMES.get(after.group(1).lower(), after.group(1).lower())), after.end()
+        after = first_rule("body_parts", "side-after").regex.search(text, m.end())
+        if after and _side_words().get(after.group("side").lower()):
+            side, end = (start, _side_words()[after.group("side").lower()]), after.end()
     if side:
         start, value = side[0], f"{side[1]} {value}"
     return Finding("body_part", value, start, end, rule.id, text[start:end])
 
 
-_NAMES_A_SPECIALIST = regex.compile(r"\s+(?:surgeon|specialist|physician|doctor|consult\w*|clinic)\b",
-                                    regex.IGNORECASE)
-_SIDE_AT_END = regex.compile(r",\s*(right|left|bilateral)\s*$", regex.IGNORECASE)
-
-
 def _side_before(text: str, at: int, rule: Rule) -> tuple[int, str] | None:
     if rule.region in _UNSIDED_REGIONS:
         return None
-    side = _SIDE.search(text, max(0, at - 30), at)
+    side = first_rule("body_parts", "side-before").regex.search(text, max(0, at - 30), at)
     if not side:
         return None
-    word = unwrap(side.group(1).lower())
-    return side.start(), ("bilateral" if " and " in word else _SIDE_NAMES.get(word, word))
+    word = unwrap(side.group("side").lower())
+    named = _side_words().get(word)
+    return (side.start(), named) if named else None
 
 
 def body_part_canonical(finding: Finding) -> tuple[str, str]:
     """(canonical part, region) for grouping; the finding's value keeps the printed form."""
-    rule = next(r for r in load_rules("body_parts") if r.id == finding.rule_id)
+    rule = rule_index()[finding.rule_id]
     return rule.body_part, rule.region
 
 
@@ -215,3 +158,7 @@ def canonical_specialty(name: str) -> str | None:
         if pattern.search(cleaned):
             return rule.canonical
     return None
+
+
+for _memo in (classify_service, find_body_part):
+    on_reset(_memo.cache_clear)

@@ -81,9 +81,10 @@ def warm_up() -> None:
     from ..insight import checks  # noqa: F401
     from ..extract import letter  # noqa: F401  (imports every extractor and check)
     from ..extract import service  # noqa: F401
-    from ..rules import RULE_KEYS, load_rules
+    from ..rule_schema import SCHEMAS
+    from ..rules import load_rules
 
-    for kind in RULE_KEYS:
+    for kind in SCHEMAS:
         for rule in load_rules(kind):
             if "pattern" in rule.attrs:
                 _ = rule.regex

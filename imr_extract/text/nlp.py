@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import regex
 
+from ..rules import on_reset, rules_for
+
 #: How much text around a position is handed to spaCy to find its sentence.
 _WINDOW_BEFORE, _WINDOW_AFTER = 400, 800
 
@@ -36,12 +38,28 @@ def sentence_end(text: str, pos: int) -> int:
     if first is None:
         return len(text)
     plain = _PLAIN_END.match(text, first.start())
-    if plain and not _ABBREVIATION_BEFORE.search(text, max(0, first.start() - 8), first.start()):
+    if plain and not abbreviation_before(text, first.start(), "sentence"):
         return first.start()
     return sentence_around(text, pos)[1]
 
 
-_ABBREVIATION_BEFORE = regex.compile(r"\b(?:approx|etc|resp|vs|Inc|Corp|Jr|Sr|Dept|Univ|Hosp)\Z", regex.IGNORECASE)
+@lru_cache(maxsize=4)
+def _abbreviations(where: str) -> regex.Pattern:
+    words = sorted((str(r.abbreviation) for r in rules_for("abbreviations") if where in r.applies_to),
+                   key=len, reverse=True)
+    return regex.compile(r"\b(?:" + "|".join(regex.escape(w) for w in words) + r")\Z" if words else r"(?!)",
+                         regex.IGNORECASE)
+
+
+on_reset(_abbreviations.cache_clear)
+
+
+def abbreviation_before(text: str, dot: int, where: str) -> bool:
+    """Whether the period at ``text[dot]`` closes an abbreviation of patterns/abbreviations.yaml
+    that applies ``where`` ("sentence" or "title")."""
+    if text[dot:dot + 1] != ".":
+        return False
+    return bool(_abbreviations(where).search(text, max(0, dot - 12), dot))
 
 
 def sentence_around(text: str, pos: int) -> tuple[int, int]:

@@ -9,9 +9,12 @@ edited in place.
 from __future__ import annotations
 
 import bisect
+from functools import lru_cache
 from dataclasses import dataclass
 
 import regex
+
+from ..rules import on_reset, rules_for
 
 # Characters that PDF text layers vary on and that no pattern should have to.
 _CHAR_MAP = str.maketrans({
@@ -24,12 +27,8 @@ _CHAR_MAP = str.maketrans({
     "\ufb01": "fi", "\ufb02": "fl", "\ufb00": "ff", "\ufb03": "ffi", "\ufb04": "ffl",
 })
 _SPACES = regex.compile(r"[ \x0b\x0c]{2,}")
-_DEBRIS_STARTS = frozenset("Pp-0123456789")  # first characters a page-number line can have
-_PAGE_NUMBER_LINE = regex.compile(r"^(?:page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+)$", regex.IGNORECASE)
 #: A line ending in a hyphen or slash continues on the next line without a space ("7-23-" / "2015").
 _HYPHEN_END = regex.compile(r"[\p{L}\p{N}][-/]$")
-#: A line holding only a case number, as printed at page tops: debris once the number is known.
-_LONE_CASE_NUMBER = regex.compile(r"^(?:Case\s+(?:Number|No\.?)\s*:?\s*)?(CM\d{2}-\d{5,8})$", regex.IGNORECASE)
 _CONTINUES = regex.compile(r"^[\p{Ll}\p{N}]")
 
 
@@ -58,8 +57,8 @@ def normalize(pages: tuple[str, ...] | list[str]) -> NormalizedText:
     for lines in page_lines:
         starts.append(length)
         for line in lines:
-            lone = _LONE_CASE_NUMBER.match(line)
-            if lone and any(lone.group(1) in earlier for earlier in seen_text):
+            lone = _lone_case_number(line)
+            if lone and any(lone in earlier for earlier in seen_text):
                 if out and out[-1] == "":
                     out.pop()  # the gap before a running header is part of it
                     length -= 1
@@ -99,7 +98,7 @@ def _clean_lines(page: str) -> list[str]:
     after_debris = False
     for line in raw:
         line = line.strip()
-        if line[:1] in _DEBRIS_STARTS and _PAGE_NUMBER_LINE.match(line):
+        if line and _page_line().match(line):
             if cleaned and cleaned[-1] == "":
                 cleaned.pop()  # the gap around a page footer is part of the footer
             after_debris = True
@@ -109,6 +108,27 @@ def _clean_lines(page: str) -> list[str]:
         after_debris = False
         cleaned.append(line)
     return cleaned
+
+
+@lru_cache(maxsize=1)
+def _page_line() -> regex.Pattern:
+    """Every page-line rule of patterns/debris.yaml as one pattern (each line of every page meets it)."""
+    return regex.compile("|".join(f"(?:{r.attrs['pattern']})" for r in rules_for("debris", "page-line")),
+                         regex.VERBOSE | regex.IGNORECASE)
+
+
+def _lone_case_number(line: str) -> str | None:
+    """The case number when ``line`` holds nothing else."""
+    if not line:
+        return None
+    for rule in rules_for("debris", "case-number-line"):
+        m = rule.regex.match(line)
+        if m:
+            return m.group("case")
+    return None
+
+
+on_reset(_page_line.cache_clear)
 
 
 def _is_doubled(page: str) -> bool:
