@@ -120,9 +120,13 @@ class KindSchema:
     #: what the rule's example is matched against: "text" (as is), "digits" (number words read as digits),
     #: "dates" (dates replaced by @DATE@), "none" (the example is only an illustration)
     example_form: str = "text"
+    #: the role of a rule that names none (a kind of one role, or the usual role of a vocabulary)
+    implicit_role: str | None = None
 
     @property
     def default_role(self) -> str:
+        if self.implicit_role:
+            return self.implicit_role
         return next(iter(self.roles)) if len(self.roles) == 1 else ""
 
     def keys_for(self, role: str | None) -> dict[str, Key]:
@@ -291,14 +295,25 @@ SCHEMAS: dict[str, KindSchema] = {
          "work": "how a cited work is classified, tried in order",
          "pages": "page numbers", "page-item": "one page or page range of a pages list",
          "section": "the section(s) cited", "document": "the MTUS document cited", "year": "an edition year"}),
-    "services": _one("Item titles -> service, DWC category and subcategory; the first rule that matches wins, so "
-                     "the order is the logic.", {
-        "category": Key("the DWC category", True, choices=tuple(CATEGORIES)),
-        "subcategory": Key("the subcategory within it (pharmaceutical rules may leave it to the drug)",
-                           check_extra=_subcategory),
-        "service": Key("the normalized service name", True),
-        "pattern": PATTERN,
-    }),
+    "services": KindSchema(
+        "Item titles -> service, DWC category and subcategory; the first rule that matches wins, so the order is "
+        "the logic.", {
+            "service": {
+                "category": Key("the DWC category", True, choices=tuple(CATEGORIES)),
+                "subcategory": Key("the subcategory within it (pharmaceutical rules may leave it to the drug)",
+                                   check_extra=_subcategory),
+                "service": Key("the normalized service name", True),
+                "pattern": PATTERN,
+            },
+            "fallback": {
+                "category": Key("the category of a title no rule (and no drug name) recognises", True,
+                                choices=tuple(CATEGORIES)),
+                "pattern": PATTERN,
+            },
+        },
+        {"service": "a kind of service (the usual role: rules that name no role are of this one)",
+         "fallback": "what a title no other rule recognises is"},
+        implicit_role="service"),
     "drugs": KindSchema(
         "Drug names (generic and brand) -> generic name and class.", {
             "drug": {"drug": Key("the generic name, lowercase (combinations joined with '/')", True),

@@ -177,7 +177,7 @@ def parse_rule_file(kind: str, data: Any, where: str | None = None) -> tuple[Rul
 def check_rule(schema: KindSchema, raw: dict[str, Any]) -> str | None:
     """What is wrong with one raw rule under ``schema``, or None."""
     role = raw.get("role")
-    if schema.roles and len(schema.roles) > 1 and role is None:
+    if schema.roles and len(schema.roles) > 1 and role is None and not schema.implicit_role:
         return f"needs a 'role', one of {sorted(schema.roles)}"
     if role is not None and role not in schema.roles:
         return f"role {role!r} is not one of {sorted(schema.roles)}"

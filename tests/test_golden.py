@@ -31,7 +31,7 @@ def mismatches(expected: dict, record) -> list[str]:
             out.append(f"{name}: expected {expected[name]!r}, got {record[name]!r}")
     got_items = record.decisions
     for i, exp_item in enumerate(expected.get("decisions", []), start=1):
-        item = got_items[i - 1].values if i <= len(got_items) else {}
+        item = got_items[i - 1].row() if i <= len(got_items) else {}
         for name in DECISION_FIELDS:
             if name in exp_item and not values_match(name, exp_item[name], item.get(name)):
                 out.append(f"item {i} {name}: expected {exp_item[name]!r}, got {item.get(name)!r}")

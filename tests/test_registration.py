@@ -1,8 +1,8 @@
-"""The one table that says which extractors read which section: a snapshot, so none disappears unnoticed."""
+"""The one table that says which extractors read which section and which read each item: a snapshot, so
+none disappears unnoticed."""
 from __future__ import annotations
 
-from imr_extract.extract.decisions import _LAYOUT_PARSERS
-from imr_extract.extract.letter import EXTRACTORS
+from imr_extract.extract.letter import EXTRACTORS, ITEM_LOCATORS
 
 
 def _names(extractors) -> list[str]:
@@ -10,13 +10,15 @@ def _names(extractors) -> list[str]:
 
 
 def test_section_kinds_and_their_extractors():
-    assert {kind: len(fns) for kind, fns in EXTRACTORS.items()} == {
-        "header": 1, "credentials": 1, "summary": 5, "decision_intro": 1}
-    assert _names(EXTRACTORS["header"]) == ["extract_header"]
-    assert _names(EXTRACTORS["credentials"]) == ["extract_reviewer"]
-    assert _names(EXTRACTORS["summary"])[:2] == ["extract_age", "extract_sex"]
-    assert _names(EXTRACTORS["summary"])[-1] == "extract_diagnoses"
+    assert {kind: _names(fns) for kind, fns in EXTRACTORS.items()} == {
+        "header": ["extract_header"],
+        "credentials": ["extract_reviewer"],
+        "summary": ["extract_age", "extract_sex", "_injury_date", "_ur_date", "extract_diagnoses"],
+        "decision_intro": ["_ur_date"],
+        "item": ["item_heading", "item_quantity", "item_body_part", "item_service", "item_guideline",
+                 "item_rationale"],
+    }
 
 
 def test_every_layout_has_an_item_locator():
-    assert set(_LAYOUT_PARSERS) == {"fdl", "fdl-documents-reviewed", "notice-2013", "professional-review"}
+    assert set(ITEM_LOCATORS) == {"fdl", "fdl-documents-reviewed", "notice-2013", "professional-review"}

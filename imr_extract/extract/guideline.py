@@ -1,7 +1,7 @@
 """What guideline the MAXIMUS reviewer cited: source, document, section, year, pages."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import regex
@@ -21,6 +21,7 @@ class Citation:
     rule_id: str | None
     start: int  # offset of the first citation in the paragraph
     end: int
+    rule_ids: dict[str, str] = field(default_factory=dict, hash=False, compare=False)  # column -> rule behind it
 
 
 def _pattern(role: str) -> regex.Pattern:
@@ -64,9 +65,10 @@ def parse_guideline(text: str) -> Citation:
         start, stop, body = 0, len(flat), flat
         source, rule_id = _classify_work(flat, "bare")
         if source is None:
-            return Citation(None, None, pages, None, None, None, None, 0, 0)
+            return Citation(None, None, pages, None, None, None, None, 0, 0, page_rule_ids(pages))
+    page_rule = page_rule_ids(pages)
     if source == "none":
-        return Citation("none", None, pages, None, None, None, rule_id, start, stop)
+        return Citation("none", None, pages, None, None, None, rule_id, start, stop, page_rule)
     work = None
     if source == "prose":
         source, rule_id = _classify_work(body, "prose")
@@ -82,7 +84,18 @@ def parse_guideline(text: str) -> Citation:
         s = _pattern("section").search(body)
         if s:
             section = s.group("value").strip(" ,.")
-    return Citation(source, year, pages, document, section, work, rule_id, start, stop)
+    rule_ids = dict(page_rule)
+    if year is not None:
+        rule_ids["guideline_year"] = first_rule("guidelines", "year").id
+    if document:
+        rule_ids["guideline_document"] = first_rule("guidelines", "document").id
+    if section:
+        rule_ids["guideline_section"] = first_rule("guidelines", "section").id
+    return Citation(source, year, pages, document, section, work, rule_id, start, stop, rule_ids)
+
+
+def page_rule_ids(pages: str | None) -> dict[str, str]:
+    return {"guideline_pages": first_rule("guidelines", "pages").id} if pages else {}
 
 
 def first_year(text: str) -> int | None:

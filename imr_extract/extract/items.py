@@ -1,11 +1,11 @@
 """Cut an issues section into disputed items: title, outcome, guidelines, rationale."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import regex
 
-from ..text.normalize import unwrap
+from ..text.normalize import NormalizedText, unwrap
 from ..rules import Rule, first_rule, rules_for
 from ..text.nlp import abbreviation_before
 
@@ -14,21 +14,36 @@ _MAX_TITLE_LINES = 6
 
 
 @dataclass(frozen=True)
-class ItemBlock:
-    title: str
-    title_start: int  # offsets within the section text
-    title_end: int
+class Span:
+    """A stretch of the normalized letter text and the rule that found it."""
+
+    start: int
+    end: int
+    rule_id: str
+
+    def text(self, doc: NormalizedText) -> str:
+        return doc.text[self.start:self.end]
+
+    def shifted(self, offset: int) -> "Span":
+        return Span(self.start + offset, self.end + offset, self.rule_id)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A disputed item as located in the letter: its title, its outcome, and the spans of its parts
+    (``claims``, ``maximus`` guideline paragraphs and ``rationale``), all offsets into the normalized text.
+
+    Every locator gives items of this one shape; the item extractors read nothing else."""
+
+    title: str  # as titled: wrapped lines joined, framing and a trailing "is" trimmed
+    title_span: Span
     outcome: str  # upheld | overturned
-    outcome_start: int
-    outcome_end: int
-    block_start: int  # where the item's text begins (lead-in included)
-    block_end: int
-    title_rule: str
-    claims_administrator_guideline: str | None
-    maximus_guideline: str | None
-    maximus_start: int | None
-    rationale: str | None
-    rationale_start: int | None
+    outcome_span: Span
+    parts: dict[str, Span] = field(default_factory=dict, hash=False)
+
+    def shifted(self, offset: int) -> "Item":
+        return Item(self.title, self.title_span.shifted(offset), self.outcome, self.outcome_span.shifted(offset),
+                    {k: v.shifted(offset) for k, v in self.parts.items()})
 
 
 def _line_start(text: str, pos: int) -> int:
@@ -64,7 +79,8 @@ def trim_title(title: str) -> str:
     return title
 
 
-def split_items(text: str) -> list[ItemBlock]:
+def split_items(text: str) -> list[Item]:
+    """The items of an issues section (offsets within ``text``): each title ends in an outcome line."""
     outcome_rule = first_rule("items", "outcome-line")
     outcome_re = outcome_rule.regex
     heads = []  # (title_start, title_end, block_start, outcome, outcome span, end of outcome line, rule)
@@ -102,36 +118,40 @@ def split_items(text: str) -> list[ItemBlock]:
     for i, (ts, te, bs, outcome, os_, oe_word, oe, rule_id) in enumerate(heads):
         block_end = heads[i + 1][2] if i + 1 < len(heads) else len(text)
         title = trim_title(unwrap(text[ts:te])).strip(" \"'")
-        parts = labelled_parts(text, oe, block_end)
-        items.append(ItemBlock(
-            title=title, title_start=ts, title_end=te, outcome=outcome, outcome_start=os_, outcome_end=oe_word,
-            block_start=bs, block_end=block_end, title_rule=rule_id,
-            claims_administrator_guideline=parts.get("claims", (None, None))[0],
-            maximus_guideline=parts.get("maximus", (None, None))[0],
-            maximus_start=parts.get("maximus", (None, None))[1],
-            rationale=parts.get("rationale", (None, None))[0],
-            rationale_start=parts.get("rationale", (None, None))[1],
-        ))
+        items.append(Item(title, Span(ts, te, rule_id), outcome, Span(os_, oe_word, outcome_rule.id),
+                          labelled_parts(text, oe, block_end)))
     return items
 
 
-def labelled_parts(text: str, start: int = 0, end: int | None = None) -> dict[str, tuple[str, int]]:
-    """Cut ``text[start:end]`` at its guideline/rationale labels: part -> (body, body offset)."""
+def labelled_parts(text: str, start: int = 0, end: int | None = None) -> dict[str, Span]:
+    """Cut ``text[start:end]`` at its guideline/rationale labels: part -> span of its body (label excluded,
+    surrounding whitespace trimmed), with the label's rule."""
     end = len(text) if end is None else end
     marks = []
     for rule in rules_for("items", "label"):
         part = rule.part
         if part:
             m = rule.regex.search(text, start, end)
-            if m and not any(p == part for _, _, p in marks):
-                marks.append((m.start(), m.end(), part))
+            if m and not any(p == part for _, _, p, _ in marks):
+                marks.append((m.start(), m.end(), part, rule.id))
     marks.sort()
     parts = {}
-    for j, (a, b, part) in enumerate(marks):
+    for j, (a, b, part, rule_id) in enumerate(marks):
         stop = marks[j + 1][0] if j + 1 < len(marks) else end
-        raw = text[b:stop]
-        parts[part] = (raw.strip(), b + len(raw) - len(raw.lstrip()))
+        span = trimmed(text, b, stop, rule_id)
+        if span is not None:
+            parts[part] = span
     return parts
+
+
+def trimmed(text: str, start: int, end: int, rule_id: str) -> Span | None:
+    """The span of ``text[start:end]`` without surrounding whitespace; None when nothing is left."""
+    raw = text[start:end]
+    body = raw.strip()
+    if not body:
+        return None
+    lead = len(raw) - len(raw.lstrip())
+    return Span(start + lead, start + lead + len(body), rule_id)
 
 
 @dataclass(frozen=True)

@@ -2,44 +2,67 @@
 
 Finding values and assigning them to record fields are separate steps: the
 extractors registered in ``EXTRACTORS`` only report what they found; the
-``assign_*`` functions decide which finding fills which column.
+``assign_*`` functions decide which finding fills which column. Letter
+extractors read one kind of section; item extractors read one located item.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from . import header, patient, reviewer
-from .decisions import decisions_for
-from .findings import Finding
+from ..records import DECISION_COLUMNS, LETTER_COLUMNS, Decision, LetterRecord, evidence_for
 from ..text.normalize import NormalizedText
-from ..records import LetterRecord, evidence_row
 from ..text.sections import Section, Sections, detect_layout, split_sections
+from . import decisions, header, patient, reviewer
+from .findings import Finding
+from .items import Item, split_items
+from .layouts import notice_items, professional_review_items
 
 
 class NotAnIMRLetter(ValueError):
     """The text carries none of the markers of an IMR determination letter."""
 
 
-Extractor = Callable[[str], Iterable[Finding]]
+SectionExtractor = Callable[[str], Iterable[Finding]]
+ItemExtractor = Callable[[Item, NormalizedText], Iterable[Finding]]
 
-#: Which extractors read which kind of section, in order. One place to see the whole pipeline.
-EXTRACTORS: dict[str, tuple[Extractor, ...]] = {
+
+def _injury_date(text: str) -> Iterator[Finding]:
+    return patient.extract_dated(text, "injury_date")
+
+
+def _ur_date(text: str) -> Iterator[Finding]:
+    return patient.extract_dated(text, "ur_date")
+
+
+#: Which extractors read which kind of section, and which read each disputed item, in order.
+#: One place to see the whole extraction; a snapshot test fails if one disappears.
+EXTRACTORS: dict[str, tuple[Any, ...]] = {
     "header": (header.extract_header,),
     "credentials": (reviewer.extract_reviewer,),
-    "summary": (
-        patient.extract_age,
-        patient.extract_sex,
-        lambda t: patient.extract_dated(t, "injury_date"),
-        lambda t: patient.extract_dated(t, "ur_date"),
-        patient.extract_diagnoses,
-    ),
-    "decision_intro": (lambda t: patient.extract_dated(t, "ur_date"),),
+    "summary": (patient.extract_age, patient.extract_sex, _injury_date, _ur_date, patient.extract_diagnoses),
+    "decision_intro": (_ur_date,),
+    "item": (decisions.item_heading, decisions.item_quantity, decisions.item_body_part, decisions.item_service,
+             decisions.item_guideline, decisions.item_rationale),
 }
 
 
-#: Finding fields used only to keep other findings straight (header labels we do not output).
-_NOT_OUTPUT = {"none", "ignored"}
+def _fdl_items(doc: NormalizedText, sections: Sections) -> list[Item]:
+    return [it.shifted(section.start) for section in sections.all("issues") for it in split_items(section.text(doc))]
+
+
+#: How each layout's items are located; a layout not listed is read as fdl.
+ITEM_LOCATORS: dict[str, Callable[[NormalizedText, Sections], list[Item]]] = {
+    "fdl": _fdl_items,
+    "fdl-documents-reviewed": _fdl_items,
+    "notice-2013": notice_items,
+    "professional-review": professional_review_items,
+}
+
+#: Precedence when several sections report the same letter field: the header wins.
+SECTION_PRECEDENCE = ("header", "decision_intro", "summary", "credentials")
 
 
 def letter_id_for(text: str) -> str:
@@ -47,12 +70,13 @@ def letter_id_for(text: str) -> str:
 
 
 def collect_findings(doc: NormalizedText, sections: Sections) -> Iterator[tuple[str, Finding]]:
+    """(section kind, finding) for every letter extractor over every section it reads."""
     parts = list(sections.parts)
     if sections.get("summary") is None:
         # No summary heading recognised: read the patient facts from the letter body rather than lose them.
-        header = sections.get("header")
-        start = header.end if header else 0
-        parts.append(Section("summary", start, len(doc.text), "", "sec-summary-fallback"))
+        head = sections.get("header")
+        start = head.end if head else 0
+        parts.append(Section("summary", start, len(doc.text), "", ""))
     for section in parts:
         body = section.text(doc)
         for extractor in EXTRACTORS.get(section.kind, ()):
@@ -60,51 +84,89 @@ def collect_findings(doc: NormalizedText, sections: Sections) -> Iterator[tuple[
                 yield section.kind, f.shifted(section.start)
 
 
-# Precedence when several sections report the same field: the header wins.
-_PRECEDENCE = {"header": 0, "decision_intro": 1, "summary": 2, "credentials": 3}
-
-
-def assign_letter_fields(found: list[tuple[str, Finding]]) -> dict[str, Finding]:
+def assign_letter_fields(found: Iterable[tuple[str, Finding]]) -> dict[str, Finding]:
+    """One finding per letter column: the highest-precedence section's, the first within it."""
+    rank = {kind: i for i, kind in enumerate(SECTION_PRECEDENCE)}
     chosen: dict[str, tuple[int, Finding]] = {}
+    columns = {c.name for c in LETTER_COLUMNS}
     for kind, f in found:
-        rank = _PRECEDENCE.get(kind, 9)
-        if f.field not in chosen or rank < chosen[f.field][0]:
-            chosen[f.field] = (rank, f)
+        if f.field not in columns:
+            continue  # a finding kept only to pair others (an ignored header label)
+        r = rank.get(kind, len(rank))
+        if f.field not in chosen or r < chosen[f.field][0]:
+            chosen[f.field] = (r, f)
     return {k: v[1] for k, v in chosen.items()}
 
 
+def assign_decision(found: Iterable[Finding]) -> dict[str, Finding]:
+    """One finding per decision column: the first reported."""
+    columns = {c.name for c in DECISION_COLUMNS}
+    chosen: dict[str, Finding] = {}
+    for f in found:
+        if f.field in columns and f.field not in chosen and f.value is not None:
+            chosen[f.field] = f
+    return chosen
+
+
+_DATE_COLUMNS = frozenset(c.name for c in LETTER_COLUMNS if c.type == "date")
+
+
+def _typed(name: str, value: Any) -> Any:
+    if name in _DATE_COLUMNS and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
 def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: str = "text") -> LetterRecord:
+    """Extract every field of one normalized letter."""
     layout, layout_rule, marker = detect_layout(doc.text)
-    if layout is None:
+    if layout is None or layout_rule is None or marker is None:
         raise NotAnIMRLetter(
             "no IMR marker found (no 'HOW THE IMR FINAL DETERMINATION WAS MADE', 'Independent Medical Review' or "
             "'MAXIMUS' text); is this an IMR determination letter?"
         )
     sections = split_sections(doc, layout, layout_rule)
     letter_id = letter_id_for(doc.text)
-    chosen = assign_letter_fields(list(collect_findings(doc, sections)))
-    values = {
-        "letter_id": letter_id,
-        "source_path": source_path,
-        "source_type": source_type,
-        "page_count": doc.page_count,
-        "layout": layout,
-    }
+    found = list(collect_findings(doc, sections))
+    chosen = assign_letter_fields(found)
+    layout_finding = Finding("layout", layout, marker[0], marker[1], layout_rule, doc.text[marker[0]:marker[1]])
+    record = LetterRecord(letter_id=letter_id, source_path=source_path, source_type=source_type,
+                          page_count=doc.page_count, layout=layout, text=doc.text, sections=sections,
+                          findings=found)
     for name, f in chosen.items():
-        if name not in _NOT_OUTPUT:
-            values[name] = f.value
-    from .service import canonical_specialty
-
-    if values.get("reviewer_specialties"):
-        values["reviewer_specialties_canonical"] = [canonical_specialty(s) or s for s in values["reviewer_specialties"]]
-    decisions, decision_evidence = decisions_for(doc, sections, letter_id)
-    outcomes = [d.values["outcome"] for d in decisions]
-    values["n_items"] = len(decisions)
-    values["n_upheld"] = outcomes.count("upheld")
-    values["n_overturned"] = outcomes.count("overturned")
+        setattr(record, name, _typed(name, f.value))
+    evidence = [evidence_for(letter_id, None, layout_finding, doc)]
+    evidence += [evidence_for(letter_id, None, f, doc) for f in chosen.values()]
+    evidence += _canonical_specialties(record, chosen.get("reviewer_specialties"), doc)
+    locate = ITEM_LOCATORS.get(layout, _fdl_items)
+    for n, item in enumerate(locate(doc, sections), start=1):
+        item_found = [f for extractor in EXTRACTORS["item"] for f in extractor(item, doc)]
+        picked = assign_decision(item_found)
+        record.decisions.append(Decision(letter_id=letter_id, item_no=n, **{k: f.value for k, f in picked.items()}))
+        evidence += [evidence_for(letter_id, n, f, doc) for f in picked.values()]
+    outcomes = [d.outcome for d in record.decisions]
+    record.n_items = len(outcomes)
+    record.n_upheld = outcomes.count("upheld")
+    record.n_overturned = outcomes.count("overturned")
     if outcomes:
-        values["overall_outcome"] = outcomes[0] if len(set(outcomes)) == 1 else "partial"
-    evidence = [evidence_row(letter_id, None, Finding("layout", layout, *marker, layout_rule, ""), doc)]
-    evidence += [evidence_row(letter_id, None, f, doc) for f in chosen.values() if f.field not in _NOT_OUTPUT]
-    evidence.extend(decision_evidence)
-    return LetterRecord(values=values, decisions=decisions, evidence=evidence, text=doc.text, sections=sections)
+        record.overall_outcome = outcomes[0] if len(set(outcomes)) == 1 else "partial"
+    record.evidence = evidence
+    return record
+
+
+def _canonical_specialties(record: LetterRecord, found: Finding | None, doc: NormalizedText) -> list:
+    """reviewer_specialties_canonical, with one evidence row per name."""
+    from .service import specialty_rule
+
+    if found is None or not record.reviewer_specialties:
+        return []
+    canonical, rows = [], []
+    for name in record.reviewer_specialties:
+        rule = specialty_rule(name)
+        canonical.append(rule.canonical if rule else name)
+        # a name the vocabulary does not know is kept as printed: the reviewer rule that read it is its source
+        rows.append(evidence_for(record.letter_id or "", None,
+                                 Finding("reviewer_specialties_canonical", canonical[-1], found.start, found.end,
+                                         rule.id if rule else found.rule_id, found.text), doc))
+    record.reviewer_specialties_canonical = canonical
+    return rows

@@ -22,12 +22,24 @@ _UNSIDED_REGIONS = {"spine", "head"}
 
 @dataclass(frozen=True)
 class ServiceInfo:
+    """What a title is: service, DWC category, subcategory, drug, strength; ``findings`` say where each was read
+    (offsets within the title) and by which rule."""
+
     service: str | None
     service_category: str | None
     service_subcategory: str | None
     drug_name: str | None
     drug_strength: str | None
     rule_id: str | None
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class BodyPart:
+    """The body part a title names (``part``) and the side printed with it (``side``: the laterality finding)."""
+
+    part: Finding
+    side: Finding | None
 
 
 @lru_cache(maxsize=None)
@@ -69,42 +81,76 @@ def find_drug(text: str) -> Finding | None:
 
 
 def drug_strength(text: str) -> str | None:
-    m = first_rule("drugs", "strength").regex.search(text)
-    return regex.sub(r"\s+", "", m.group()).lower() if m else None
+    found = _strength(text)
+    return found.value if found else None
+
+
+def _strength(text: str) -> Finding | None:
+    rule = first_rule("drugs", "strength")
+    m = rule.regex.search(text)
+    if not m:
+        return None
+    return Finding("drug_strength", regex.sub(r"\s+", "", m.group()).lower(), m.start(), m.end(), rule.id, m.group())
+
+
+def _f(field: str, value: str | None, m: regex.Match, rule: Rule) -> Finding:
+    return Finding(field, value, m.start(), m.end(), rule.id, m.group())
 
 
 @lru_cache(maxsize=8192)
 def classify_service(service_text: str) -> ServiceInfo:
     """First matching services rule. Memoized: archives repeat the same titles thousands of times."""
     text = service_text or ""
-    for rule, pattern in _compiled("services"):
-        if pattern.search(text):
+    for rule, pattern in _compiled("services", "service"):
+        m = pattern.search(text)
+        if m:
             if rule.category != "Pharmaceuticals":
-                return ServiceInfo(rule.service, rule.category, rule.get("subcategory"), None, None, rule.id)
-            return _medication(text, rule, _first_printed("drugs", text))
+                found = [_f("service", rule.service, m, rule), _f("service_category", rule.category, m, rule)]
+                if rule.get("subcategory"):
+                    found.append(_f("service_subcategory", rule.subcategory, m, rule))
+                return ServiceInfo(rule.service, rule.category, rule.get("subcategory"), None, None, rule.id,
+                                   tuple(found))
+            return _medication(text, (rule, m), _first_printed("drugs", text))
     # A bare brand name ("Deprizine (unknown quantity)") carries no strength to be spotted by.
     found = _first_printed("drugs", text)
     if found:
         return _medication(text, None, found)
-    return ServiceInfo(None, "Other", None, None, None, None)
+    fallback = first_rule("services", "fallback")
+    m = fallback.regex.search(text)
+    findings = (_f("service_category", fallback.category, m, fallback),) if m else ()
+    return ServiceInfo(None, fallback.category, None, None, None, fallback.id, findings)
 
 
-def _medication(text: str, rule: Rule | None, found: tuple[Rule, regex.Match] | None) -> ServiceInfo:
-    drug = found[0] if found else None
-    subcategory = (rule.get("subcategory") if rule else None) or (drug.subcategory if drug else "other")
-    return ServiceInfo(
-        rule.service if rule else "medication",
-        "Pharmaceuticals",
-        subcategory,
-        drug.drug if drug else None,
-        drug_strength(text),
-        rule.id if rule else drug.id,
-    )
+def _medication(text: str, by_rule: tuple[Rule, regex.Match] | None,
+                by_drug: tuple[Rule, regex.Match] | None) -> ServiceInfo:
+    """A pharmaceutical item: the service rule (if any) and the drug printed first decide."""
+    source = by_rule or by_drug
+    assert source is not None
+    rule, m = source
+    service = rule.service if by_rule else "medication"
+    found = [_f("service", service, m, rule), _f("service_category", "Pharmaceuticals", m, rule)]
+    subcategory = by_rule[0].get("subcategory") if by_rule else None
+    if subcategory:
+        found.append(_f("service_subcategory", subcategory, *by_rule[::-1]))
+    elif by_drug:
+        subcategory = by_drug[0].subcategory
+        found.append(_f("service_subcategory", subcategory, by_drug[1], by_drug[0]))
+    else:
+        subcategory = "other"
+        found.append(_f("service_subcategory", subcategory, m, rule))
+    drug = by_drug[0].drug if by_drug else None
+    if by_drug:
+        found.append(_f("drug_name", drug, by_drug[1], by_drug[0]))
+    strength = _strength(text)
+    if strength:
+        found.append(strength)
+    return ServiceInfo(service, "Pharmaceuticals", subcategory, drug, strength.value if strength else None,
+                       rule.id, tuple(found))
 
 
 @lru_cache(maxsize=8192)
-def find_body_part(text: str) -> Finding | None:
-    """Memoized like classify_service; a Finding is immutable, so sharing it is safe."""
+def find_body_part(text: str) -> BodyPart | None:
+    """The body part printed first (and its side). Memoized like classify_service; findings are immutable."""
     text = text or ""
     found = _first_printed("body_parts", text)
     specialist = first_rule("body_parts", "specialist").regex
@@ -127,23 +173,28 @@ def find_body_part(text: str) -> Finding | None:
     start, end = m.start(), m.end()
     if side is None and rule.region not in _UNSIDED_REGIONS:
         # "Wrist brace (cock-up splint), right": a side closing the title names the part's side
-        after = first_rule("body_parts", "side-after").regex.search(text, m.end())
+        after_rule = first_rule("body_parts", "side-after")
+        after = after_rule.regex.search(text, m.end())
         if after and _side_words().get(after.group("side").lower()):
-            side, end = (start, _side_words()[after.group("side").lower()]), after.end()
+            side = Finding("laterality", _side_words()[after.group("side").lower()], after.start("side"),
+                           after.end("side"), after_rule.id, after.group("side"))
+            end = after.end()
     if side:
-        start, value = side[0], f"{side[1]} {value}"
-    return Finding("body_part", value, start, end, rule.id, text[start:end])
+        start, value = min(start, side.start), f"{side.value} {value}"
+    return BodyPart(Finding("body_part", value, start, end, rule.id, text[start:end]), side)
 
 
-def _side_before(text: str, at: int, rule: Rule) -> tuple[int, str] | None:
+def _side_before(text: str, at: int, rule: Rule) -> Finding | None:
     if rule.region in _UNSIDED_REGIONS:
         return None
-    side = first_rule("body_parts", "side-before").regex.search(text, max(0, at - 30), at)
+    side_rule = first_rule("body_parts", "side-before")
+    side = side_rule.regex.search(text, max(0, at - 30), at)
     if not side:
         return None
     word = unwrap(side.group("side").lower())
     named = _side_words().get(word)
-    return (side.start(), named) if named else None
+    return Finding("laterality", named, side.start(), side.end("side"), side_rule.id, side.group("side")) if named \
+        else None
 
 
 def body_part_canonical(finding: Finding) -> tuple[str, str]:
@@ -152,12 +203,18 @@ def body_part_canonical(finding: Finding) -> tuple[str, str]:
     return rule.body_part, rule.region
 
 
-def canonical_specialty(name: str) -> str | None:
+def specialty_rule(name: str) -> Rule | None:
+    """The specialties rule that knows this name (whole-name patterns), if any."""
     cleaned = unwrap(name or "").strip(" \t.,;:")
     for rule, pattern in _compiled("specialties"):
         if pattern.search(cleaned):
-            return rule.canonical
+            return rule
     return None
+
+
+def canonical_specialty(name: str) -> str | None:
+    rule = specialty_rule(name)
+    return rule.canonical if rule else None
 
 
 for _memo in (classify_service, find_body_part):

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Iterable
 
 from ..records import AUDIT_COLUMNS, LetterRecord
+from ..rules import rule_kind
 from .checks import (BATCH_CHECKS, SEVERITIES, TEXT_CHECKS, _empty, check_names, duplicate_rows,  # noqa: F401
-                     header_summary_disagree, text_checks, value_checks, _HEADER_INJURY_RULE, _INJURY_DATE_RULES,
+                     header_summary_disagree, text_checks, value_checks,
                      audit_rows, audit_letter, rationale_request_counts, injury_dates_stated, rules)
 
 
@@ -38,8 +39,9 @@ def _header_summary_from_evidence(evidence) -> list[dict]:
     ev = evidence[(evidence["field"] == "injury_date") & evidence["item_no"].isna()]
     out = []
     for lid, group in ev.groupby("letter_id"):
-        header = group[group["rule_id"] == _HEADER_INJURY_RULE]["value"]
-        summary = group[group["rule_id"].str.startswith(_INJURY_DATE_RULES)]["value"]
+        kinds = group["rule_id"].map(rule_kind)
+        header = group[kinds == "header"]["value"]
+        summary = group[kinds == "dates"]["value"]
         if len(header) and len(summary):
             out += header_summary_disagree(lid, header.iloc[0], summary.iloc[0])
     return out

@@ -15,16 +15,14 @@ from typing import Any
 
 from ..extract.dates import date_for_token, mask_dates
 from ..records import DECISION_COLUMNS, LETTER_COLUMNS, LetterRecord
-from ..rules import Rule, load_rules
+from ..rules import Rule, load_rules, rule_kind
 
 SEVERITIES = ("error", "warning", "info")
 #: Checks that need the batch, not one letter; recomputed whenever a batch is audited.
 BATCH_CHECKS = ("duplicate_case_number", "duplicate_text")
 #: Checks that need the letter text (run time, or the source re-read).
 TEXT_CHECKS = ("sex_pronoun_conflict", "injury_date_conflict", "header_summary_disagree")
-_HEADER_INJURY_RULE = "hdr-date-of-injury"
 _AGE_RANGE = (14, 100)
-_INJURY_DATE_RULES = ("doi-",)  # dates.yaml rule ids that read the summary's injury date
 
 
 @lru_cache(maxsize=None)
@@ -196,29 +194,31 @@ def header_summary_disagree(letter_id: str, header_date: Any, summary_date: Any)
 
 
 def _letter_parts(record: LetterRecord) -> tuple[str, str]:
-    """(text outside the header table, case summary text), cut the way the extractor cut them."""
-    from ..text.normalize import NormalizedText
-    from ..text.sections import split_sections
-
-    doc = NormalizedText(record.text, (0,))
-    sections = record.sections or split_sections(doc, record["layout"] or "unknown")
-    body = "\n".join(s.text(doc) for s in sections.parts if s.kind != "header")
-    summary = "\n".join(s.text(doc) for s in sections.all("summary"))
+    """(text outside the header table, case summary text), as the extractor cut them."""
+    sections = record.sections
+    body = "\n".join(record.text[s.start:s.end] for s in sections.parts if s.kind != "header")
+    summary = "\n".join(record.text[s.start:s.end] for s in sections.all("summary"))
     return body, summary
 
 
-def text_checks(record: LetterRecord) -> list[dict]:
-    from ..extract.patient import extract_dated
+def _summary_injury_date(record: LetterRecord) -> str | None:
+    """The injury date extraction read in the case summary (whether or not the header's won)."""
+    spans = [(s.start, s.end) for s in record.sections.all("summary")]
+    for kind, f in record.findings:
+        if kind == "summary" and f.field == "injury_date" and any(a <= f.start < b for a, b in spans):
+            return f.value
+    return None
 
-    lid = record["letter_id"]
+
+def text_checks(record: LetterRecord) -> list[dict]:
+    """Checks that read the letter's text (cut as extraction cut it) or what extraction found in it."""
+    lid = record.letter_id
     body, summary = _letter_parts(record)
     # the case summary is where injury dates are told; the rest of the letter only repeats them
-    out = sex_pronoun_conflict(record.values, summary) + injury_date_conflict(lid, summary or body)
-    header = next((e for e in record.evidence if e["field"] == "injury_date" and e["rule_id"] == _HEADER_INJURY_RULE),
-                  None)
+    out = sex_pronoun_conflict(record.row(), summary) + injury_date_conflict(lid, summary or body)
+    header = next((e for e in record.evidence if e.field == "injury_date" and rule_kind(e.rule_id) == "header"), None)
     if header and summary:
-        said = next(extract_dated(summary, "injury_date"), None)
-        out += header_summary_disagree(lid, header["value"], said.value if said else None)
+        out += header_summary_disagree(lid, header.value, _summary_injury_date(record))
     return out
 
 
@@ -226,8 +226,8 @@ def text_checks(record: LetterRecord) -> list[dict]:
 
 def audit_letter(record: LetterRecord) -> list[dict]:
     """Every per-letter check: its values, its items' values and its text."""
-    decisions = [dict(d.values) for d in record.decisions]
-    return value_checks(record.values, decisions) + text_checks(record)
+    decisions = [d.row() for d in record.decisions]
+    return value_checks(record.row(), decisions) + text_checks(record)
 
 
 def audit_rows(record: LetterRecord) -> list[dict]:
@@ -235,7 +235,7 @@ def audit_rows(record: LetterRecord) -> list[dict]:
     try:
         return audit_letter(record)
     except Exception as exc:  # noqa: BLE001 - report it as a finding and keep the letter
-        return [finding(record["letter_id"], None, "audit_failed",
+        return [finding(record.letter_id, None, "audit_failed",
                         f"a check raised {type(exc).__name__}: {exc}; please report this letter")]
 
 
