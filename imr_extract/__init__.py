@@ -14,24 +14,24 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .records import LetterRecord
 
-__all__ = ["__version__", "parse_text", "parse_pages", "parse_file"]
+__all__ = ["__version__", "parse_file", "parse_pages", "parse_text"]
 
 
-def parse_pages(pages, source_path: str = "", source_type: str = "text") -> "LetterRecord":
+def parse_pages(pages, source_path: str = "", source_type: str = "text") -> LetterRecord:
     from .extract.letter import parse_normalized
     from .text.normalize import normalize
 
     return parse_normalized(normalize(pages), source_path=source_path, source_type=source_type)
 
 
-def parse_text(text: str, source_path: str = "") -> "LetterRecord":
+def parse_text(text: str, source_path: str = "") -> LetterRecord:
     """Parse one letter given as text (form feeds separate pages)."""
     from .io.read import split_text_pages
 
     return parse_pages(split_text_pages(text), source_path=source_path, source_type="text")
 
 
-def parse_file(path: str | Path, pdf_backend: str | None = None) -> "LetterRecord":
+def parse_file(path: str | Path, pdf_backend: str | None = None) -> LetterRecord:
     """Parse one letter file (.pdf or text). Raises ReadError / NotAnIMRLetter on bad input."""
     from .io.read import DEFAULT_PDF_BACKEND, read_path
 

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import typing
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any, ClassVar
 
 from .extract.findings import Finding
@@ -93,7 +93,7 @@ class _Record:
 _REPR_COLUMNS = 8
 
 
-@lru_cache(maxsize=None)
+@cache
 def _columns_of(cls: type) -> tuple[Column, ...]:
     hints = typing.get_type_hints(cls, globalns={**globals(), "dt": dt})
     out = []
@@ -123,7 +123,8 @@ class Letter(_Record):
     injury_date: dt.date | None = column(
         'Header `Date of Injury`; without a header, the injury date the case summary states.')
     ur_date: dt.date | None = column(
-        'Header `UR Denial Date`; without a header, the utilization review decision date the summary states (never a request, visit or appeal date).')
+        'Header `UR Denial Date`; without a header, the utilization review decision date the summary states (never a '
+        'request, visit or appeal date).')
     priority: str | None = column('Header `Priority` (Standard / Expedited).')
     application_received: dt.date | None = column('Header `Application Received`.')
     patient_age: int | None = column('Age in years as stated in the case summary.')
@@ -132,7 +133,8 @@ class Letter(_Record):
     reviewer_specialties: list[str] = column(
         'Reviewer certifications/specialties as printed, in order.', factory=list)
     reviewer_specialties_canonical: list[str] = column(
-        'The same, in canonical spelling (patterns/specialties.yaml); a name the vocabulary does not know is kept as printed.', factory=list)
+        'The same, in canonical spelling (patterns/specialties.yaml); a name the vocabulary does not know is kept as '
+        'printed.', factory=list)
     reviewer_board_certified: bool | None = column(
         'True only where the letter says the reviewer is board certified; empty otherwise.')
     reviewer_license_states: list[str] = column('States where the reviewer is licensed.', factory=list)
@@ -154,13 +156,15 @@ class Decision(_Record):
         'The item as titled, wrapped lines joined, without the outcome and without a partial-certification lead-in.')
     outcome: str | None = column('`upheld` (denial stands) or `overturned` (treatment found necessary).')
     quantity: int | None = column(
-        'Total units/sessions requested: a stated count wins, else frequency x weeks when both are single numbers; empty when the title states no count.')
+        'Total units/sessions requested: a stated count wins, else frequency x weeks when both are single numbers; '
+        'empty when the title states no count.')
     frequency_per_week_min: int | None = column('Sessions per week, lower bound (session-type requests).')
     frequency_per_week_max: int | None = column('Sessions per week, upper bound.')
     duration_weeks_min: int | None = column('Weeks requested, lower bound.')
     duration_weeks_max: int | None = column('Weeks requested, upper bound.')
     quantity_from_schedule: int | None = column(
-        'Frequency x weeks when both are single numbers, kept beside a stated total (`quantity`) so the two can be compared.')
+        'Frequency x weeks when both are single numbers, kept beside a stated total (`quantity`) so the two can be '
+        'compared.')
     body_part: str | None = column(
         'Body part named in the title as printed, with laterality ("right wrist", "low back").')
     body_part_canonical: str | None = column(
@@ -169,14 +173,16 @@ class Decision(_Record):
     laterality: str | None = column('`right`, `left` or `bilateral` when the title says so.')
     service: str | None = column('Normalized service name (patterns/services.yaml).')
     service_category: str | None = column(
-        'DWC report category: Pharmaceuticals, Rehabilitation, Diagnostic testing, DMEPOS, Surgery, Injections, Evaluation and management, Programs, Behavioral and mental health, Home health, Other.')
+        'DWC report category: Pharmaceuticals, Rehabilitation, Diagnostic testing, DMEPOS, Surgery, Injections, '
+        'Evaluation and management, Programs, Behavioral and mental health, Home health, Other.')
     service_subcategory: str | None = column('Finer class within the category (opioids, physical therapy, MRI, ...).')
     drug_name: str | None = column('Generic drug name for medication items (patterns/drugs.yaml).')
     drug_strength: str | None = column('Strength as printed ("10/325mg", "5%").')
     claims_administrator_guideline: str | None = column('The Claims Administrator guideline paragraph, raw text.')
     maximus_guideline: str | None = column('The MAXIMUS guideline paragraph, raw text.')
     guideline_source: str | None = column(
-        'First citation of the MAXIMUS guideline: `MTUS`, `ODG`, `ACOEM`, `other`, or `none` (no medical evidence cited).')
+        'First citation of the MAXIMUS guideline: `MTUS`, `ODG`, `ACOEM`, `other`, or `none` (no medical evidence '
+        'cited).')
     guideline_document: str | None = column(
         'MTUS document cited ("Chronic Pain Medical Treatment", "Low Back Complaints").')
     guideline_section: str | None = column('Section cited ("Massage therapy", "Special Studies").')
@@ -186,7 +192,8 @@ class Decision(_Record):
         'Every page printed in the MAXIMUS guideline paragraph, in order, "; "-joined.')
     rationale: str | None = column('The decision rationale, wrapped lines joined.')
     rationale_finding: str | None = column(
-        "`medically_necessary` / `not_medically_necessary` from the rationale's conclusion; empty when it states neither.")
+        "`medically_necessary` / `not_medically_necessary` from the rationale's conclusion; empty when it states "
+        "neither.")
 
 
 @dataclass(slots=True, kw_only=True, repr=False, eq=True)
@@ -197,7 +204,9 @@ class ErrorRow(_Record):
     content_hash: str | None = column(
         "SHA-256 of the input's bytes (empty when it could not be read).", origin="input")
     error_kind: str | None = column(
-        'empty_file, unreadable_file, file_too_large, corrupt_archive, corrupt_pdf, encrypted_pdf, no_text_layer, undecodable_text, not_an_imr_letter, duplicate (same bytes as an earlier input), timeout, worker_crashed, internal_error.', origin="input")
+        'empty_file, unreadable_file, file_too_large, corrupt_archive, corrupt_pdf, encrypted_pdf, no_text_layer, '
+        'undecodable_text, not_an_imr_letter, duplicate (same bytes as an earlier input), timeout, worker_crashed, '
+        'internal_error.', origin="input")
     message: str | None = column('What went wrong and what to do about it.', origin="input")
 
 

@@ -7,8 +7,9 @@ DWC categories, body regions) are declared here too.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 #: Keys every rule may carry whatever its kind.
 COMMON_KEYS = frozenset({"id", "example", "examples", "expect", "description"})
@@ -81,7 +82,8 @@ class Key:
             return f"{value!r} is not a whole number"
         if self.type in ("str", "pattern") and not isinstance(value, str):
             return f"{value!r} is not text"
-        if self.type == "list" and not (isinstance(value, list) and value and all(isinstance(v, (str, int)) for v in value)):
+        if self.type == "list" and not (isinstance(value, list) and value
+                                        and all(isinstance(v, (str, int)) for v in value)):
             return f"{value!r} is not a non-empty list"
         if self.choices is not None:
             items = value if self.type == "list" else [value]
@@ -103,8 +105,8 @@ def _pattern_groups(*names: str) -> Callable[[Any, dict[str, Any]], str | None]:
 
 
 def _subcategory(value: Any, rule: dict[str, Any]) -> str | None:
-    allowed = CATEGORIES.get(rule.get("category") or "Pharmaceuticals", ())
-    return None if value in allowed else f"{value!r} is not a subcategory of {rule.get('category') or 'Pharmaceuticals'}"
+    category = rule.get("category") or "Pharmaceuticals"
+    return None if value in CATEGORIES.get(category, ()) else f"{value!r} is not a subcategory of {category}"
 
 
 PATTERN = Key("a regular expression (Python `regex`, compiled verbose + ignore-case + multi-line)", True, "pattern")
@@ -157,9 +159,9 @@ SCHEMAS: dict[str, KindSchema] = {
             "label": {
                 "field": Key("the letters column the label's value fills; `ignored` pairs a value not output "
                              "(so it does not shift the others), `none` marks a fragment of a wrapped label",
-                             True, choices=HEADER_FIELDS + ("ignored", "none")),
+                             True, choices=(*HEADER_FIELDS, "ignored", "none")),
                 "value_type": Key("the type of value the label takes (`none`: takes no value)", True,
-                                  choices=HEADER_VALUE_TYPES + ("none",)),
+                                  choices=(*HEADER_VALUE_TYPES, "none")),
                 "pattern": PATTERN,
             },
             "value": {
@@ -278,7 +280,8 @@ SCHEMAS: dict[str, KindSchema] = {
                                        "cited work decides)", True, choices=("none", "MTUS", "non-MTUS", "prose")),
                          "pattern": PATTERN},
             "skip": {"pattern": PATTERN},
-            "work": {"source": Key("the source a cited work is", True, choices=("MTUS", "ODG", "ACOEM", "non-MTUS", "other")),
+            "work": {"source": Key("the source a cited work is", True,
+                                   choices=("MTUS", "ODG", "ACOEM", "non-MTUS", "other")),
                      "applies_to": Key("how the citation was introduced", True, "list", ("non-mtus", "prose", "bare")),
                      "pattern": PATTERN},
             "pages": {"pattern": Key(PATTERN.meaning + "; group `list`", True, "pattern",

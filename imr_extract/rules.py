@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ class Rule:
         return compile_rule_pattern(self.attrs["pattern"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_rule_pattern(pattern: str) -> regex.Pattern:
     """Rule patterns are written whole in verbose mode, case-insensitive, multi-line."""
     return regex.compile(pattern, regex.VERBOSE | regex.IGNORECASE | regex.MULTILINE)
@@ -137,14 +137,14 @@ def rule_file_text(kind: str) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- loading and checking
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules(kind: str) -> tuple[Rule, ...]:
     """Every rule of ``kind``, in file order, checked against the kind's schema."""
     if kind not in SCHEMAS:
         raise RuleFileError(f"unknown rule kind {kind!r}; known: {', '.join(sorted(SCHEMAS))}")
     text, where = rule_file_text(kind)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise RuleFileError(f"{where} is not valid YAML: {exc}") from exc
     return parse_rule_file(kind, data, where)
@@ -223,7 +223,7 @@ def first_rule(kind: str, role: str, **where: Any) -> Rule:
     return found[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def rule_index() -> dict[str, Rule]:
     """Every rule of every kind by id (ids are unique across files; a test keeps them so)."""
     out: dict[str, Rule] = {}

@@ -15,15 +15,19 @@ Every run writes each table as `<table>.csv` and `<table>.parquet` (plus `imr.du
 `--formats duckdb`). Types: `string`; `int` (Parquet int64, empty when not stated); `bool`;
 `date` (ISO `YYYY-MM-DD` in CSV, Parquet date32); `list` (JSON array in CSV, Parquet list<string>).
 An empty cell means the letter does not state the value: nothing is guessed or defaulted.
+
+Origin: `text` columns are read from the letter, and every non-empty one has an `evidence` row
+(page, offsets, the rule that read it, the letter's own words); `input` columns describe the input
+file; `derived` columns are computed from other columns of the same row or table.
 """
 
 
 def render() -> str:
     parts = [_INTRO]
     for table, columns in TABLES.items():
-        parts.append(f"\n## `{table}`\n\n| column | type | meaning |\n|---|---|---|")
+        parts.append(f"\n## `{table}`\n\n| column | type | origin | meaning |\n|---|---|---|---|")
         for c in columns:
-            parts.append(f"| `{c.name}` | {c.type} | {c.description.replace('|', '/')} |")
+            parts.append(f"| `{c.name}` | {c.type} | {c.origin} | {c.description.replace('|', '/')} |")
     return "\n".join(parts) + "\n"
 
 

@@ -33,3 +33,10 @@ def test_docs_linked_from_the_readme_exist():
 
     links = re.findall(r"\]\((docs/[^)]+)\)", readme)
     assert links and all((REPO_ROOT / link).exists() for link in links)
+
+
+def test_patterns_doc_is_generated_from_the_rule_schema():
+    from imr_extract import rule_doc
+
+    assert (REPO_ROOT / "docs" / "patterns.md").read_text(encoding="utf-8") == rule_doc.render(), \
+        "docs/patterns.md is stale: run python -m imr_extract.rule_doc docs/patterns.md"

@@ -23,7 +23,7 @@ class Finding:
     rule_id: str
     text: str
 
-    def shifted(self, offset: int) -> "Finding":
+    def shifted(self, offset: int) -> Finding:
         if offset == 0:
             return self
         return Finding(self.field, self.value, self.start + offset, self.end + offset, self.rule_id, self.text)

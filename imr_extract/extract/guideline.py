@@ -6,9 +6,10 @@ from functools import lru_cache
 
 import regex
 
-from ..text.normalize import unwrap
 from ..rules import first_rule, on_reset, rules_for
+from ..text.normalize import unwrap
 from .dates import DATE_PATTERN
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -1,11 +1,11 @@
 """Header table fields, whichever order the PDF library emitted the cells in."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from .findings import Finding
 from ..rules import rules_for
 from .dates import find_dates
+from .findings import Finding
 
 _CASING = {"upper": str.upper, "capitalize": str.capitalize}
 
@@ -49,7 +49,7 @@ def extract_header(text: str) -> Iterator[Finding]:
                 pending.append((a, b, rule))
             continue
         _, start, end, vtype, value = event
-        for i, (la, lb, rule) in enumerate(pending):
+        for i, (la, _lb, rule) in enumerate(pending):
             if rule.value_type == vtype:
                 del pending[i]
                 if rule.field in seen_fields:

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import regex
 
-from ..text.normalize import NormalizedText, unwrap
 from ..rules import Rule, first_rule, rules_for
 from ..text.nlp import abbreviation_before
+from ..text.normalize import NormalizedText, unwrap
 
 _SENTENCE_END = regex.compile(r"""[.;!?]["')\]]*$""")
 _MAX_TITLE_LINES = 6
@@ -24,7 +24,7 @@ class Span:
     def text(self, doc: NormalizedText) -> str:
         return doc.text[self.start:self.end]
 
-    def shifted(self, offset: int) -> "Span":
+    def shifted(self, offset: int) -> Span:
         return Span(self.start + offset, self.end + offset, self.rule_id)
 
 
@@ -41,7 +41,7 @@ class Item:
     outcome_span: Span
     parts: dict[str, Span] = field(default_factory=dict, hash=False)
 
-    def shifted(self, offset: int) -> "Item":
+    def shifted(self, offset: int) -> Item:
         return Item(self.title, self.title_span.shifted(offset), self.outcome, self.outcome_span.shifted(offset),
                     {k: v.shifted(offset) for k, v in self.parts.items()})
 
@@ -94,7 +94,7 @@ def split_items(text: str) -> list[Item]:
         rule_id = outcome_rule.id
         for partial in rules_for("items", "partial-title"):
             pm = None
-            for pm in partial.regex.finditer(window, overlapped=False):
+            for pm in partial.regex.finditer(window, overlapped=False):  # noqa: B007 - the last match is the one
                 pass
             if pm is not None:
                 title_start, title_end = floor + pm.start("title"), floor + pm.end("title")
@@ -115,7 +115,7 @@ def split_items(text: str) -> list[Item]:
                       m.end("outcome"), m.end(), rule_id))
         floor = m.end()
     items = []
-    for i, (ts, te, bs, outcome, os_, oe_word, oe, rule_id) in enumerate(heads):
+    for i, (ts, te, _bs, outcome, os_, oe_word, oe, rule_id) in enumerate(heads):
         block_end = heads[i + 1][2] if i + 1 < len(heads) else len(text)
         title = trim_title(unwrap(text[ts:te])).strip(" \"'")
         items.append(Item(title, Span(ts, te, rule_id), outcome, Span(os_, oe_word, outcome_rule.id),
@@ -136,7 +136,7 @@ def labelled_parts(text: str, start: int = 0, end: int | None = None) -> dict[st
                 marks.append((m.start(), m.end(), part, rule.id))
     marks.sort()
     parts = {}
-    for j, (a, b, part, rule_id) in enumerate(marks):
+    for j, (_a, b, part, rule_id) in enumerate(marks):
         stop = marks[j + 1][0] if j + 1 < len(marks) else end
         span = trimmed(text, b, stop, rule_id)
         if span is not None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import regex
 
-from ..text.normalize import NormalizedText, unwrap
 from ..rules import first_rule
+from ..text.normalize import NormalizedText, unwrap
 from ..text.sections import Sections
 from .items import Item, Span, labelled_parts, numbered_chunks, numbered_rule_id, trimmed
 from .rationale import extract_rationale_finding
+
 
 def notice_items(doc: NormalizedText, sections: Sections) -> list[Item]:
     """2013 notices: numbered determinations up top, one rationale block per number below."""

@@ -1,15 +1,15 @@
 """Who the patient is: age, sex, injury date, diagnoses (case summary)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import regex
 
-from .findings import Finding
-from ..text.normalize import unwrap
 from ..rules import first_rule, load_rules, rules_for
-from .numbers import word_value
+from ..text.normalize import unwrap
 from .dates import date_for_token, mask_dates
+from .findings import Finding
+from .numbers import word_value
 
 _AGE_MIN, _AGE_MAX = 10, 110
 

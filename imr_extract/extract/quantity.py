@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import regex
 
-from .findings import Finding
 from ..rules import first_rule, on_reset, rules_for
+from .findings import Finding
 from .numbers import digitize
 
 

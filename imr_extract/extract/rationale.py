@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..rules import first_rule
 from .findings import Finding
 
+
 def extract_rationale_finding(text: str) -> Finding | None:
     rule = first_rule("items", "conclusion")
     last = None

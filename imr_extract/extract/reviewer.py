@@ -1,14 +1,14 @@
 """The expert reviewer: specialties, licensure states, board certification."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 import regex
 
-from .findings import Finding
-from ..text.normalize import unwrap
 from ..rules import Rule, on_reset, rules_for
+from ..text.normalize import unwrap
+from .findings import Finding
 
 _COMMA = regex.compile(r"\s*,\s*")
 _AND = regex.compile(r"\s+(?:and|&)\s+", regex.IGNORECASE)

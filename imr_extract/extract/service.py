@@ -7,14 +7,14 @@ first matching rule, drugs and body parts by the name printed first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import regex
 
-from .findings import Finding
-from ..text.normalize import unwrap
 from ..rule_schema import CATEGORIES, REGIONS  # noqa: F401  (the closed lists, re-exported)
 from ..rules import Rule, first_rule, on_reset, rule_index, rules_for
+from ..text.normalize import unwrap
+from .findings import Finding
 
 #: A side printed before the spine or the head names the approach, not another part.
 _UNSIDED_REGIONS = {"spine", "head"}
@@ -42,7 +42,7 @@ class BodyPart:
     side: Finding | None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(kind: str, role: str | None = None) -> tuple[tuple[Rule, regex.Pattern], ...]:
     return tuple((rule, rule.regex) for rule in rules_for(kind, role))
 

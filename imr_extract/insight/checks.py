@@ -15,7 +15,7 @@ from typing import Any
 
 from ..extract.dates import date_for_token, mask_dates
 from ..records import DECISION_COLUMNS, LETTER_COLUMNS, LetterRecord
-from ..rules import Rule, load_rules, rule_kind
+from ..rules import Rule, load_rules, on_reset, rule_kind
 
 SEVERITIES = ("error", "warning", "info")
 #: Checks that need the batch, not one letter; recomputed whenever a batch is audited.
@@ -28,6 +28,9 @@ _AGE_RANGE = (14, 100)
 @lru_cache(maxsize=None)
 def rules() -> dict[str, Rule]:
     return {r.id: r for r in load_rules("audit")}
+
+
+on_reset(rules.cache_clear)
 
 
 def check_names() -> list[str]:

@@ -9,8 +9,8 @@ edited in place.
 from __future__ import annotations
 
 import bisect
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 

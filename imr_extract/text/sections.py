@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .normalize import NormalizedText
 from ..rules import load_rules
+from .normalize import NormalizedText
 
 #: How far into the letter layout markers are looked for.
 _HEAD_CHARS = 6000
