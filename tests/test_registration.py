@@ -20,5 +20,5 @@ def test_section_kinds_and_their_extractors():
     }
 
 
-def test_every_layout_has_an_item_locator():
-    assert set(ITEM_LOCATORS) == {"fdl", "fdl-documents-reviewed", "notice-2013", "professional-review"}
+def test_item_locators_are_tried_in_order():
+    assert _names(ITEM_LOCATORS) == ["by_decision_lines", "by_determination_list", "by_issue_list"]

@@ -111,6 +111,8 @@ def split_items(text: str) -> list[Item]:
             title_start = _walk_back(text, _line_start(text, colon), floor)
             title_end = colon
             block_start = title_start
+            if any(r.regex.search(text, title_start, title_end) for r in rules_for("items", "not-a-title")):
+                continue  # "Determination: Upheld" states an outcome; it does not title an item
         heads.append((title_start, title_end, block_start, m.group("outcome").lower(), m.start("outcome"),
                       m.end("outcome"), m.end(), rule_id))
         floor = m.end()
@@ -152,31 +154,3 @@ def trimmed(text: str, start: int, end: int, rule_id: str) -> Span | None:
         return None
     lead = len(raw) - len(raw.lstrip())
     return Span(start + lead, start + lead + len(body), rule_id)
-
-
-@dataclass(frozen=True)
-class NumberedChunk:
-    number: int
-    start: int  # start of the marker line
-    body_start: int  # after the marker
-    end: int
-
-
-def numbered_rule_id() -> str:
-    """The rule that numbers listed items (their titles' evidence cites it)."""
-    return first_rule("items", "number-marker").id
-
-
-def numbered_chunks(text: str) -> list[NumberedChunk]:
-    """Split text at line-initial item markers ("1.", "(2)", "Item 3:", "4)")."""
-    marker = first_rule("items", "number-marker").regex
-    hits = []
-    expected = 1
-    for m in marker.finditer(text):
-        n = int(m.group("n") or m.group("n2") or m.group("n3"))
-        if n != expected:
-            continue  # a number inside prose, not the next item
-        hits.append((n, m.start(), m.end()))
-        expected += 1
-    return [NumberedChunk(n, a, b, hits[i + 1][1] if i + 1 < len(hits) else len(text))
-            for i, (n, a, b) in enumerate(hits)]

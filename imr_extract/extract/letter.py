@@ -17,8 +17,8 @@ from ..text.normalize import NormalizedText
 from ..text.sections import Section, Sections, detect_layout, split_sections
 from . import decisions, header, patient, reviewer
 from .findings import Finding
-from .items import Item, split_items
-from .layouts import notice_items, professional_review_items
+from .items import Item
+from .locate import Located, by_decision_lines, by_determination_list, by_issue_list, locate_items
 
 
 class NotAnIMRLetter(ValueError):
@@ -49,17 +49,9 @@ EXTRACTORS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _fdl_items(doc: NormalizedText, sections: Sections) -> list[Item]:
-    return [it.shifted(section.start) for section in sections.all("issues") for it in split_items(section.text(doc))]
-
-
-#: How each layout's items are located; a layout not listed is read as fdl.
-ITEM_LOCATORS: dict[str, Callable[[NormalizedText, Sections], list[Item]]] = {
-    "fdl": _fdl_items,
-    "fdl-documents-reviewed": _fdl_items,
-    "notice-2013": notice_items,
-    "professional-review": professional_review_items,
-}
+#: How the disputed items are found, tried in order: the first that decides any item wins (the layout is
+#: only a hint; each strategy recognises its own form wherever it stands).
+ITEM_LOCATORS = (by_decision_lines, by_determination_list, by_issue_list)
 
 #: Precedence when several sections report the same letter field: the header wins.
 SECTION_PRECEDENCE = ("header", "decision_intro", "summary", "credentials")
@@ -138,8 +130,9 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
     evidence = [evidence_for(letter_id, None, layout_finding, doc)]
     evidence += [evidence_for(letter_id, None, f, doc) for f in chosen.values()]
     evidence += _canonical_specialties(record, chosen.get("reviewer_specialties"), doc)
-    locate = ITEM_LOCATORS.get(layout, _fdl_items)
-    for n, item in enumerate(locate(doc, sections), start=1):
+    located: Located = locate_items(doc, sections, ITEM_LOCATORS)
+    record.findings += [("items", note) for note in located.notes]
+    for n, item in enumerate(located.items, start=1):
         item_found = [f for extractor in EXTRACTORS["item"] for f in extractor(item, doc)]
         picked = assign_decision(item_found)
         record.decisions.append(Decision(letter_id=letter_id, item_no=n, **{k: f.value for k, f in picked.items()}))

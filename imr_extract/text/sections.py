@@ -17,6 +17,12 @@ class Section:
     end: int
     heading: str
     rule_id: str
+    head: int = -1  # where the heading begins (the body's start when there is none)
+
+    @property
+    def outer_start(self) -> int:
+        """Where the section begins, heading included."""
+        return self.head if self.head >= 0 else self.start
 
     def text(self, doc: NormalizedText) -> str:
         return doc.text[self.start:self.end]
@@ -69,5 +75,5 @@ def split_sections(doc: NormalizedText, layout: str, layout_rule: str | None = N
         parts.append(Section("header", 0, first, "", "sec-header"))
     for i, (start, end, rule) in enumerate(kept):
         stop = kept[i + 1][0] if i + 1 < len(kept) else len(text)
-        parts.append(Section(rule.section, end, stop, text[start:end], rule.id))
+        parts.append(Section(rule.section, end, stop, text[start:end], rule.id, start))
     return Sections(layout, layout_rule, tuple(parts))

@@ -1,0 +1,469 @@
+"""Find the disputed items and their outcomes by what the letter says, whatever its layout.
+
+Three strategies are tried in order; the first that decides items wins (the layout is only a hint):
+
+1. **Decision lines**: a title ending in its outcome ("<title>: Upheld") in an issues or rationale section.
+2. **Determination list**: a numbered list near the top in which every entry states its own outcome
+   ("1) MAXIMUS ... has determined the request for X is not medically necessary", "Item 1 - X /
+   Determination: ...").
+3. **Issue list and outcome statements**: the items listed under the issue at dispute (numbered, bulleted,
+   one per line or in one sentence), each tied to the block of the rationale that discusses it (a line
+   opening with its number or its title), whose outcome is the last explicit outcome statement of the block
+   ("DETERMINATION: Upheld", "the decision of the Claims Administrator is overturned", "I concur with the
+   non-certification"), else the block's last conclusion on medical necessity.
+
+Every phrase is a rule of patterns/items.yaml. Outcomes the letter states but that no item took, and listed
+items that no outcome decided, are reported as notes (the audit turns them into error findings).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..rules import first_rule, rules_for
+from ..text.normalize import NormalizedText, unwrap
+from ..text.sections import Section, Sections
+from .findings import Finding
+from .items import Item, Span, labelled_parts, split_items, trimmed
+
+#: What a note about the items is (field of the note finding).
+UNTIED_OUTCOME = "untied_outcome"
+UNDECIDED_ITEM = "undecided_item"
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_WORD = regex.compile(r"[a-z0-9]+")
+#: Words too common to anchor a block on their own.
+_TITLE_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An outcome the letter states: where, which, and how explicitly (1: in IMR terms, 2: a conclusion on
+    medical necessity)."""
+
+    start: int
+    end: int
+    outcome: str
+    tier: int
+    rule_id: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a list of items: its number (1-based position), its title and where it stands."""
+
+    number: int
+    title: str
+    title_span: Span
+    start: int  # where the entry begins (its marker)
+    end: int
+
+
+@dataclass(frozen=True)
+class Located:
+    """The items found, and notes on outcomes or items the locator could not tie."""
+
+    items: list[Item]
+    notes: list[Finding]
+
+
+# ---------------------------------------------------------------- outcome statements
+
+def find_statements(text: str, start: int, end: int) -> list[Statement]:
+    """Every outcome statement in ``text[start:end]``, in order; overlapping weaker ones dropped."""
+    found: list[Statement] = []
+    for rule in rules_for("items", "outcome-statement"):
+        for m in rule.regex.finditer(text, start, end):
+            found.append(Statement(m.start(), m.end(), rule.outcome, 1, rule.id))
+    conclusion = first_rule("items", "conclusion")
+    for m in conclusion.regex.finditer(text, start, end):
+        negative = bool(m.group("neg")) or bool(m.groupdict().get("est") and
+                                                m.group("est").lower().startswith("not"))
+        found.append(Statement(m.start(), m.end(), "upheld" if negative else "overturned", 2, conclusion.id))
+    found.sort(key=lambda s: (s.start, s.tier, -s.end))
+    kept: list[Statement] = []
+    for s in found:
+        if kept and s.start < kept[-1].end and s.tier >= kept[-1].tier:
+            continue
+        kept.append(s)
+    return kept
+
+
+def decided(statements: list[Statement]) -> Statement | None:
+    """The statement that decides a block: the last explicit one, else the last conclusion."""
+    for tier in (1, 2):
+        of_tier = [s for s in statements if s.tier == tier]
+        if of_tier:
+            return of_tier[-1]
+    return None
+
+
+# ---------------------------------------------------------------- markers and titles
+
+def _marker(line: str) -> tuple[regex.Match, str, str] | None:
+    """The item marker a line opens with, its numbering (digits, letters, roman, bullet) and its rule."""
+    for rule in rules_for("items", "item-marker"):
+        m = rule.regex.match(line)
+        if m:
+            return m, rule.numbering, rule.id
+    return None
+
+
+def _marker_number(m: regex.Match, numbering: str) -> int | None:
+    raw = (m.groupdict().get("n") or "").lower()
+    if numbering == "digits":
+        return int(raw) if raw.isdigit() else None
+    if numbering == "letters":
+        return ord(raw) - ord("a") + 1 if len(raw) == 1 and raw.isalpha() else None
+    if numbering == "roman":
+        return _ROMAN.get(raw)
+    return None
+
+
+def clean_title(raw: str) -> tuple[int, int]:
+    """(start, end) of the title inside a listed entry's text, its framing cut off."""
+    start, end = 0, len(raw)
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules_for("items", "title-prefix"):
+            m = rule.regex.match(raw, start)
+            if m and m.end() > start:
+                start, changed = m.end(), True
+    for rule in rules_for("items", "question-tail"):
+        m = rule.regex.search(raw, start)
+        if m and m.start() < end:
+            end = m.start()
+    while end > start and raw[end - 1] in " \t\n.,;:-\"'":
+        end -= 1
+    while start < end and raw[start] in " \t\n\"'":
+        start += 1
+    return start, end
+
+
+def _folded_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of every non-empty line of ``text[start:end]``."""
+    out = []
+    pos = start
+    while pos < end:
+        stop = text.find("\n", pos, end)
+        stop = end if stop < 0 else stop
+        if text[pos:stop].strip():
+            out.append((pos, stop))
+        pos = stop + 1
+    return out
+
+
+def listed_entries(text: str, start: int, end: int, rule_id: str) -> list[Entry]:
+    """The items a list names (numbered, lettered, bulleted, one sentence with separators, or one item)."""
+    lines = _lines(text, start, end)
+    marked = [(a, b, mk) for a, b in lines if (mk := _marker(text[a:b]))]
+    spans: list[tuple[int, int, int]] = []  # (entry start, title text start, entry end)
+    if marked:
+        for i, (a, b, (m, _, _)) in enumerate(marked):
+            nxt = marked[i + 1][0] if i + 1 < len(marked) else end
+            stop = text.find("\n\n", a, nxt)
+            spans.append((a, a + m.end(), nxt if stop < 0 else stop))
+    else:
+        body = text[start:end].strip()
+        if not body or "\n\n" in body:
+            return []
+        lead = start + len(text[start:end]) - len(text[start:end].lstrip())
+        frame = _first(rules_for("items", "list-frame"), text, lead, end)
+        if frame:
+            pos = frame.end()
+            separator = first_rule("items", "list-separator").regex
+            for piece in separator.split(text[pos:end]):
+                piece_start = text.find(piece, pos, end)
+                if piece.strip(" .\n"):
+                    spans.append((piece_start, piece_start, piece_start + len(piece)))
+                pos = piece_start + len(piece)
+        else:
+            spans.append((lead, lead, lead + len(body)))
+    out = []
+    for n, (entry_start, title_start, entry_end) in enumerate(spans, start=1):
+        a, b = clean_title(text[title_start:entry_end])
+        if b > a:
+            ts, te = title_start + a, title_start + b
+            out.append(Entry(n, unwrap(text[ts:te]).strip(" \"'"), Span(ts, te, rule_id), entry_start, entry_end))
+    return out
+
+
+def _first(rules, text: str, start: int, end: int) -> regex.Match | None:
+    found = [m for r in rules if (m := r.regex.match(text, start, end))]
+    return found[0] if found else None
+
+
+def _is_anchor(text: str, a: int, b: int, entry: Entry) -> bool:
+    """Whether the line ``text[a:b]`` opens the block of ``entry``: its number, or its title's first words."""
+    line = text[a:b]
+    mk = _marker(line)
+    rest = line
+    if mk:
+        m, numbering, _ = mk
+        number = _marker_number(m, numbering)
+        if number is not None and number == entry.number:
+            return True
+        rest = line[m.end():]
+    s, _ = clean_title(rest)
+    want = _folded_words(entry.title)[:_TITLE_WORDS]
+    got = _folded_words(rest[s:])[:len(want)]
+    return bool(want) and got == want
+
+
+def anchors(text: str, spans: list[tuple[int, int]], entries: list[Entry]) -> list[int | None]:
+    """Where each entry's block begins in the spans, in order (None: not found).
+
+    A line opening with the entry's number or title is a candidate; where an entry has several (a list
+    repeated above the rationale, a summary list at the end), the one that opens the longest stretch of
+    text before the next candidate of any entry, within its section, is its block."""
+    lines = [(a, b, span_end) for s0, span_end in spans for a, b in _lines(text, s0, span_end)]
+    hits = [[k for k, (a, b, _) in enumerate(lines) if _is_anchor(text, a, b, e)] for e in entries]
+    any_hit = sorted({k for h in hits for k in h})
+
+    def length(k: int) -> int:
+        a, _, span_end = lines[k]
+        later = [lines[j][0] for j in any_hit if j > k]
+        stop = min([span_end, *later[:1]])
+        return stop - a
+
+    out: list[int | None] = []
+    floor = 0
+    for candidates in hits:
+        usable = [k for k in candidates if k >= floor]
+        if not usable:
+            out.append(None)
+            continue
+        best = max(usable, key=lambda k: (length(k), -k))
+        out.append(lines[best][0])
+        floor = best + 1
+    return out
+
+
+def blocks(spans: list[tuple[int, int]], starts: list[int | None]) -> list[list[tuple[int, int]]]:
+    """The stretch of the spans from each anchor to the next (pieces of several spans when they are apart)."""
+    known = sorted(s for s in starts if s is not None)
+    out = []
+    for s in starts:
+        if s is None:
+            out.append([])
+            continue
+        later = [k for k in known if k > s]
+        stop = later[0] if later else max(b for _, b in spans)
+        out.append([(max(a, s), min(b, stop)) for a, b in spans if b > s and a < stop])
+    return out
+
+
+# ---------------------------------------------------------------- the strategies
+
+def _section_spans(sections: Sections, *kinds: str) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in sections.parts if s.kind in kinds]
+
+
+def by_decision_lines(doc: NormalizedText, sections: Sections) -> list[Item]:
+    """Items titled on lines that end in their outcome (issues sections; else rationale sections)."""
+    text = doc.text
+    for kinds in (("issues",), ("rationale",)):
+        items = [it.shifted(s.start) for s in sections.parts if s.kind in kinds
+                 for it in split_items(s.text(doc))]
+        if items:
+            if kinds == ("rationale",):
+                items = [_with_rationale(text, it, items, sections) for it in items]
+                items = _with_guidelines(text, items, sections)
+            return items
+    return []
+
+
+def _with_rationale(text: str, item: Item, items: list[Item], sections: Sections) -> Item:
+    """An item titled inside a rationale section: its rationale runs to the next item's title."""
+    if "rationale" in item.parts:
+        return item
+    later = [it.title_span.start for it in items if it.title_span.start > item.title_span.start]
+    section = next(s for s in sections.parts if s.start <= item.title_span.start <= s.end)
+    end = min(later) if later else section.end
+    span = trimmed(text, item.outcome_span.end, end, section.rule_id)
+    parts = dict(item.parts)
+    if span:
+        parts["rationale"] = span
+    return Item(item.title, item.title_span, item.outcome, item.outcome_span, parts)
+
+
+def _entries_of(items: list[Item]) -> list[Entry]:
+    return [Entry(n, it.title, it.title_span, it.title_span.start, it.title_span.end)
+            for n, it in enumerate(items, start=1)]
+
+
+def _with_guidelines(text: str, items: list[Item], sections: Sections) -> list[Item]:
+    """The reviewer's guideline paragraph of each item, from a section of guidelines cut by the items."""
+    guide = [s for s in sections.parts if s.kind == "guidelines"]
+    if not guide:
+        return items
+    spans = [(s.start, s.end) for s in guide]
+    if len(items) == 1:
+        pieces = [spans]
+    else:
+        pieces = blocks(spans, anchors(text, spans, _entries_of(items)))
+    out = []
+    for item, piece in zip(items, pieces):
+        parts = dict(item.parts)
+        if piece and "maximus" not in parts:
+            span = _strip_title(text, piece[0], item.title, guide[0].rule_id)
+            if span:
+                parts["maximus"] = span
+        out.append(Item(item.title, item.title_span, item.outcome, item.outcome_span, parts))
+    return out
+
+
+def by_determination_list(doc: NormalizedText, sections: Sections) -> list[Item]:
+    """A list before the first section in which every entry states its own outcome (2013 notices)."""
+    text = doc.text
+    head = sections.get("header")
+    if head is None:
+        return []
+    entries = _determination_entries(text, head.start, head.end)
+    if not entries:
+        return []
+    rest = [(s.outer_start, s.end) for s in sections.parts if s.kind != "header"]
+    starts = anchors(text, rest, [e for e, _ in entries]) if rest else [None] * len(entries)
+    pieces = blocks(rest, starts) if rest else [[] for _ in entries]
+    items = []
+    for (entry, statement), piece in zip(entries, pieces):
+        parts = labelled_parts(text, piece[0][0], piece[-1][1]) if piece else {}
+        items.append(Item(entry.title, entry.title_span, statement.outcome,
+                          Span(statement.start, statement.end, statement.rule_id), parts))
+    return items
+
+
+def _determination_entries(text: str, start: int, end: int) -> list[tuple[Entry, Statement]]:
+    lines = _lines(text, start, end)
+    marked = [(a, b, mk) for a, b in lines if (mk := _marker(text[a:b])) and mk[1] != "bullet"]
+    out: list[tuple[Entry, Statement]] = []
+    seen: set[int] = set()
+    for i, (a, _b, (m, numbering, rule_id)) in enumerate(marked):
+        number = _marker_number(m, numbering)
+        if number is None or number in seen:
+            break  # the list repeats itself above the rationale: read it once
+        stop = marked[i + 1][0] if i + 1 < len(marked) else end
+        gap = text.find("\n\n", a, stop)
+        stop = stop if gap < 0 else gap
+        statement = decided(find_statements(text, a + m.end(), stop))
+        if statement is None:
+            continue
+        ts, te = a + m.end(), statement.start
+        cs, ce = clean_title(text[ts:te])
+        if ce <= cs:
+            continue
+        seen.add(number)
+        title_span = Span(ts + cs, ts + ce, rule_id)
+        out.append((Entry(len(out) + 1, unwrap(text[ts + cs:ts + ce]).strip(" \"'"), title_span, a, stop),
+                    statement))
+    return out
+
+
+def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], list[Finding]]:
+    """Items listed under the issue at dispute, decided in the blocks of the rationale that discuss them."""
+    text = doc.text
+    issue = sections.get("issue_at_dispute")
+    if issue is None:
+        return [], []
+    entries = listed_entries(text, issue.start, issue.end, _list_rule_id())
+    if not entries:
+        return [], []
+    first_rationale = next((s.start for s in sections.parts if s.kind == "rationale"), None)
+    region = [(s.start if s.kind == "rationale" else s.outer_start, s.end) for s in sections.parts
+              if first_rationale is not None and s.start >= first_rationale
+              and s.kind not in ("guidelines", "documents", "summary", "issue_at_dispute")]
+    if not region:
+        return [], []
+    starts = anchors(text, region, entries)
+    if len(entries) == 1 and starts[0] is None:
+        starts = [region[0][0]]
+    pieces = blocks(region, starts)
+    guide = [s for s in sections.parts if s.kind == "guidelines"]
+    guide_spans = [(s.start, s.end) for s in guide]
+    guide_pieces = ([guide_spans] if len(entries) == 1 else blocks(guide_spans, anchors(text, guide_spans, entries))) \
+        if guide else [[] for _ in entries]
+    items, notes = [], []
+    tied: set[tuple[int, int]] = set()
+    for entry, piece, gpiece in zip(entries, pieces, guide_pieces):
+        statements = [s for a, b in piece for s in find_statements(text, a, b)]
+        statement = decided(statements)
+        tied.update((s.start, s.end) for s in statements)
+        if statement is None:
+            notes.append(Finding(UNDECIDED_ITEM, entry.title, entry.title_span.start, entry.title_span.end,
+                                 entry.title_span.rule_id, text[entry.title_span.start:entry.title_span.end]))
+            continue
+        parts = {}
+        if piece:
+            section = next(s for s in sections.parts if s.start <= piece[0][0] <= s.end)
+            span = _strip_title(text, piece[0], entry.title, section.rule_id)
+            if span:
+                parts["rationale"] = span
+        if gpiece:
+            span = _strip_title(text, gpiece[0], entry.title, guide[0].rule_id)
+            if span:
+                parts["maximus"] = span
+        items.append(Item(entry.title, entry.title_span, statement.outcome,
+                          Span(statement.start, statement.end, statement.rule_id), parts))
+    for a, b in region:
+        for s in find_statements(text, a, b):
+            if s.tier == 1 and (s.start, s.end) not in tied:
+                notes.append(Finding(UNTIED_OUTCOME, s.outcome, s.start, s.end, s.rule_id, text[s.start:s.end]))
+    return items, notes
+
+
+def _list_rule_id() -> str:
+    return first_rule("items", "item-marker").id
+
+
+_QUESTION_END = regex.compile(r"\s*(?:is|are|was|were)?\s*medically\s+necessary(?:\s+and\s+appropriate)?\s*\?",
+                              regex.IGNORECASE)
+
+
+def _strip_title(text: str, bounds: tuple[int, int], title: str, rule_id: str) -> Span | None:
+    """A block without what opens it: its marker, and the item's title repeated (with its framing and a
+    closing ':' or ' - '), or a short label ("Physical therapy:"); the rest is the block's body."""
+    a, b = bounds
+    line_end = text.find("\n", a, b)
+    line_end = b if line_end < 0 else line_end
+    pos = a
+    mk = _marker(text[a:line_end])
+    if mk:
+        pos = a + mk[0].end()
+    words = unwrap(title).split()
+    framed, _ = clean_title(text[pos:line_end])
+    title_re = regex.compile(r"\s*" + r"\s+".join(regex.escape(w) for w in words) + r"\s*(?::|\s-\s|-)?\s*",
+                             regex.IGNORECASE) if words else None
+    m = None
+    if title_re is not None:
+        m = title_re.match(text, pos, b) or title_re.match(text, pos + framed, b)
+    if m:
+        pos = m.end()
+        q = _QUESTION_END.match(text, pos, b)
+        pos = q.end() if q else pos
+    else:
+        label = first_rule("items", "short-label").regex.match(text, pos, b)
+        if label:
+            pos = label.end()
+    return trimmed(text, pos, b, rule_id)
+
+
+def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located:
+    """Every decided item of the letter, by the first strategy (in order) that decides any."""
+    notes: list[Finding] = []
+    for strategy in strategies:
+        found = strategy(doc, sections)
+        items, more = found if isinstance(found, tuple) else (found, [])
+        notes += more
+        if items:
+            return Located(items, more)
+    return Located([], notes)
+
+
+__all__ = ["UNDECIDED_ITEM", "UNTIED_OUTCOME", "Entry", "Located", "Section", "Statement", "anchors", "blocks",
+           "decided", "find_statements", "listed_entries", "locate_items"]
