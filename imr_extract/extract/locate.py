@@ -26,6 +26,7 @@ from ..text.normalize import NormalizedText, unwrap
 from ..text.sections import Section, Sections
 from .findings import Finding
 from .items import Item, Span, labelled_parts, split_items, trimmed
+from .rationale import conclusions
 
 #: What a note about the items is (field of the note finding).
 UNTIED_OUTCOME = "untied_outcome"
@@ -76,11 +77,9 @@ def find_statements(text: str, start: int, end: int) -> list[Statement]:
     for rule in rules_for("items", "outcome-statement"):
         for m in rule.regex.finditer(text, start, end):
             found.append(Statement(m.start(), m.end(), rule.outcome, 1, rule.id))
-    conclusion = first_rule("items", "conclusion")
-    for m in conclusion.regex.finditer(text, start, end):
-        negative = bool(m.group("neg")) or bool(m.groupdict().get("est") and
-                                                m.group("est").lower().startswith("not"))
-        found.append(Statement(m.start(), m.end(), "upheld" if negative else "overturned", 2, conclusion.id))
+    for m, value, rule_id in conclusions(text, start, end):
+        found.append(Statement(m.start(), m.end(), "upheld" if value == "not_medically_necessary" else "overturned",
+                               2, rule_id))
     found.sort(key=lambda s: (s.start, s.tier, -s.end))
     kept: list[Statement] = []
     for s in found:
