@@ -264,9 +264,9 @@ def test_rule_expectations():
     ("She injured her knee and was seen on 3/3/2013.", []),
     ("Her symptoms began after a fall and she was seen by a doctor on 3/3/2013.", []),
     ("who sustained an industrial injury on 10-29-2010", ["2010-10-29"]),
-    ("who sustained an industrial injury November 28, 2016. Diagnoses", ["2016-11-28"]),
-    ("pain reportedly associated with an industrial injury of October 14, 2016.", ["2016-10-14"]),
-    ("a history of an occupational claim from 10/25/2016. The mechanism", ["2016-10-25"]),
+    ("who sustained an industrial injury March 3, 2015. She reports", ["2015-03-03"]),
+    ("back pain reportedly associated with an industrial injury of June 9, 2011.", ["2011-06-09"]),
+    ("a history of an occupational claim from 4/13/2012. The mechanism", ["2012-04-13"]),
     ("The injury of the knee was examined on 3/3/2013.", []),  # a visit, not the injury
     ("sustained injuries to her bilateral shoulders on 5/6/2014 while", ["2014-05-06"]),
     ("an industrial injury that occurred on 1/2/2015", ["2015-01-02"]),
