@@ -208,8 +208,8 @@ SCHEMAS: dict[str, KindSchema] = {
     }, example_form="none"),
     "items": KindSchema(
         "How the disputed items are found and cut into their parts.", {
-            "outcome-line": {"pattern": Key(PATTERN.meaning + "; groups `colon` and `outcome`", True, "pattern",
-                                            check_extra=_pattern_groups("outcome"))},
+            "outcome-line": {"pattern": Key(PATTERN.meaning + "; groups `end` (where the title ends) and `outcome`", True, "pattern",
+                                            check_extra=_pattern_groups("outcome", "end"))},
             "partial-title": {"pattern": Key(PATTERN.meaning + "; group `title` is the remaining portion's title",
                                              True, "pattern", check_extra=_pattern_groups("title"))},
             "intro": {"pattern": PATTERN},
@@ -287,6 +287,7 @@ SCHEMAS: dict[str, KindSchema] = {
                                        "cited work decides)", True, choices=("none", "MTUS", "non-MTUS", "prose")),
                          "pattern": PATTERN},
             "skip": {"pattern": PATTERN},
+            "mention": {"pattern": PATTERN},
             "work": {"source": Key("the source a cited work is", True,
                                    choices=("MTUS", "ODG", "ACOEM", "non-MTUS", "other")),
                      "applies_to": Key("how the citation was introduced", True, "list", ("non-mtus", "prose", "bare")),
@@ -302,6 +303,8 @@ SCHEMAS: dict[str, KindSchema] = {
         },
         {"citation": "where a citation starts (the first decides the source)",
          "skip": "sentences about the Claims Administrator's citation, dropped from the reviewer's paragraph",
+         "mention": "a guideline or other evidence named in prose: the first one named (not to say it does not "
+                    "apply) is the citation where the paragraph has no citation start",
          "work": "how a cited work is classified, tried in order",
          "pages": "page numbers", "page-item": "one page or page range of a pages list",
          "section": "the section(s) cited", "document": "the MTUS document cited", "year": "an edition year"}),

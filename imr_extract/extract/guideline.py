@@ -66,7 +66,18 @@ def parse_guideline(text: str) -> Citation:
         start, stop, body = 0, len(flat), flat
         source, rule_id = _classify_work(flat, "bare")
         if source is None:
-            return Citation(None, None, pages, None, None, None, None, 0, 0, page_rule_ids(pages))
+            mention = _first_mention(flat)
+            if mention is None:
+                return Citation(None, None, pages, None, None, None, None, 0, 0, page_rule_ids(pages))
+            start, stop = mention
+            body = flat[start:stop]
+            source, rule_id = _classify_work(body, "prose")
+            year_text = flat[_sentence_start(flat, start):stop]
+            year = first_year(year_text)
+            return Citation(source, year, pages, None, None, body.rstrip(" .") if source != "MTUS" else None,
+                            rule_id, start, stop,
+                            {**page_rule_ids(pages),
+                             **({"guideline_year": first_rule("guidelines", "year").id} if year else {})})
     page_rule = page_rule_ids(pages)
     if source == "none":
         return Citation("none", None, pages, None, None, None, rule_id, start, stop, page_rule)
@@ -97,6 +108,23 @@ def parse_guideline(text: str) -> Citation:
 
 def page_rule_ids(pages: str | None) -> dict[str, str]:
     return {"guideline_pages": first_rule("guidelines", "pages").id} if pages else {}
+
+
+def _first_mention(flat: str) -> tuple[int, int] | None:
+    """(start, end) of the first guideline named in prose: to the next guideline named or its sentence's end."""
+    found = sorted((m.start(), m.end(), r.id) for r in rules_for("guidelines", "mention") for m in r.regex.finditer(flat))
+    if not found:
+        return None
+    start, end, first = found[0]
+    later = [a for a, _, rid in found if a >= end and rid != first]  # another kind of evidence named next
+    sentence_end = flat.find(". ", end)
+    stops = [x for x in (later[0] if later else None, sentence_end if sentence_end >= 0 else None) if x is not None]
+    return start, min(stops) if stops else len(flat)
+
+
+def _sentence_start(flat: str, pos: int) -> int:
+    cut = flat.rfind(". ", 0, pos)
+    return 0 if cut < 0 else cut + 2
 
 
 def first_year(text: str) -> int | None:

@@ -87,7 +87,7 @@ def split_items(text: str) -> list[Item]:
     intro = _first_match(rules_for("items", "intro"), text)
     floor = intro.end() if intro else 0  # titles never reach back into the section's opening sentence
     for m in outcome_re.finditer(text):
-        colon = m.start("colon")
+        colon = m.start("end")
         window = text[floor:m.end()]
         title_start = title_end = None
         block_start = None
@@ -111,7 +111,8 @@ def split_items(text: str) -> list[Item]:
             title_start = _walk_back(text, _line_start(text, colon), floor)
             title_end = colon
             block_start = title_start
-            if any(r.regex.search(text, title_start, title_end) for r in rules_for("items", "not-a-title")):
+            if title_end <= title_start or not text[title_start:title_end].strip() or \
+                    any(r.regex.search(text, title_start, title_end) for r in rules_for("items", "not-a-title")):
                 continue  # "Determination: Upheld" states an outcome; it does not title an item
         heads.append((title_start, title_end, block_start, m.group("outcome").lower(), m.start("outcome"),
                       m.end("outcome"), m.end(), rule_id))

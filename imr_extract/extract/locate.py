@@ -297,16 +297,48 @@ def _entries_of(items: list[Item]) -> list[Entry]:
             for n, it in enumerate(items, start=1)]
 
 
+def _paragraph_starts(text: str, spans: list[tuple[int, int]], kind: str) -> list[int]:
+    """Line starts that open an entry: marked lines, blank-line paragraphs, or lines after a sentence ends."""
+    lines = [ln for a, b in spans for ln in _lines(text, a, b)]
+    if kind == "marker":
+        return [a for a, b in lines if _marker(text[a:b])]
+    starts = []
+    for i, (a, _b) in enumerate(lines):
+        if i == 0:
+            starts.append(a)
+            continue
+        prev_a, prev_b = lines[i - 1]
+        gap = text[prev_b:a]
+        if kind == "paragraph" and gap.count("\n") >= 2:
+            starts.append(a)
+        elif kind == "sentence" and (gap.count("\n") >= 2 or text[prev_a:prev_b].rstrip().endswith((".", ":"))):
+            starts.append(a)
+    return starts
+
+
+def cut_for_items(text: str, spans: list[tuple[int, int]], entries: list[Entry]) -> list[list[tuple[int, int]]]:
+    """One piece of the spans per entry, in order: by item markers or by every entry's anchor when their
+    count is right, else by paragraphs of the right count, else by the anchors found (others empty)."""
+    n = len(entries)
+    if n == 1:
+        return [spans]
+    found = anchors(text, spans, entries)
+    if all(f is not None for f in found):
+        return blocks(spans, found)
+    for kind in ("marker", "paragraph", "sentence"):
+        starts = _paragraph_starts(text, spans, kind)
+        if len(starts) == n:
+            return blocks(spans, list(starts))
+    return blocks(spans, found)
+
+
 def _with_guidelines(text: str, items: list[Item], sections: Sections) -> list[Item]:
     """The reviewer's guideline paragraph of each item, from a section of guidelines cut by the items."""
     guide = [s for s in sections.parts if s.kind == "guidelines"]
     if not guide:
         return items
     spans = [(s.start, s.end) for s in guide]
-    if len(items) == 1:
-        pieces = [spans]
-    else:
-        pieces = blocks(spans, anchors(text, spans, _entries_of(items)))
+    pieces = cut_for_items(text, spans, _entries_of(items))
     out = []
     for item, piece in zip(items, pieces):
         parts = dict(item.parts)
@@ -321,13 +353,12 @@ def _with_guidelines(text: str, items: list[Item], sections: Sections) -> list[I
 def by_determination_list(doc: NormalizedText, sections: Sections) -> list[Item]:
     """A list before the first section in which every entry states its own outcome (2013 notices)."""
     text = doc.text
-    head = sections.get("header")
-    if head is None:
-        return []
-    entries = _determination_entries(text, head.start, head.end)
+    body = [s for s in sections.parts if s.kind not in ("header", "issues")]
+    top = body[0].outer_start if body else len(text)  # the list stands before the letter's first body section
+    entries = _determination_entries(text, 0, top)
     if not entries:
         return []
-    rest = [(s.outer_start, s.end) for s in sections.parts if s.kind != "header"]
+    rest = [(s.outer_start, s.end) for s in sections.parts if s.outer_start >= top]
     starts = anchors(text, rest, [e for e, _ in entries]) if rest else [None] * len(entries)
     pieces = blocks(rest, starts) if rest else [[] for _ in entries]
     items = []
@@ -379,14 +410,10 @@ def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], 
               and s.kind not in ("guidelines", "documents", "summary", "issue_at_dispute")]
     if not region:
         return [], []
-    starts = anchors(text, region, entries)
-    if len(entries) == 1 and starts[0] is None:
-        starts = [region[0][0]]
-    pieces = blocks(region, starts)
+    pieces = cut_for_items(text, region, entries)
     guide = [s for s in sections.parts if s.kind == "guidelines"]
     guide_spans = [(s.start, s.end) for s in guide]
-    guide_pieces = ([guide_spans] if len(entries) == 1 else blocks(guide_spans, anchors(text, guide_spans, entries))) \
-        if guide else [[] for _ in entries]
+    guide_pieces = cut_for_items(text, guide_spans, entries) if guide else [[] for _ in entries]
     items, notes = [], []
     tied: set[tuple[int, int]] = set()
     for entry, piece, gpiece in zip(entries, pieces, guide_pieces):
