@@ -278,6 +278,7 @@ def test_new_columns_are_drawn_when_a_run_has_them():
     assert {y for t in chapters for y in t.y} == {"Musculoskeletal", "Nervous system"}
     drug = [t for t in figures["outcome-by-drug-class"].data if t.type == "bar"]
     assert {y for t in drug for y in t.y} == {"opioids"}
+    assert drug[0].customdata[0][-1] == "<br>drugs: hydrocodone (12)"  # hover lines break, their text is escaped
     guideline = [t for t in figures["outcome-by-guideline"].data if t.type == "bar"]
     assert "MTUS: Chronic Pain Medical Treatment" in {y for t in guideline for y in t.y}
     assert "guideline_citations" in figures["outcome-by-guideline"].layout.title.text

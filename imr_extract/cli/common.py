@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,11 +28,13 @@ def say(text: object = "", err: bool = False) -> None:
     click.echo(printable(text), err=err)
 
 
-def read_run_or_refuse(out_dir: Path, tables: Iterable[str] | None = None) -> dict[str, "pd.DataFrame"]:
-    """The run's tables (``io.tables.read_run``), or a refusal when ``out_dir`` holds no run."""
-    from ..io.tables import RunNotFound, read_run
+def read_run_or_refuse(out_dir: Path) -> dict[str, "pd.DataFrame"]:
+    """The run's tables the audit and dashboard read (``insight.audit.read_for_audit``), or a refusal
+    when ``out_dir`` holds no run (or a table that is not what the schema says)."""
+    from ..insight.audit import read_for_audit
+    from ..io.tables import RunNotFound
 
     try:
-        return read_run(out_dir, tables)
+        return read_for_audit(out_dir)
     except (RunNotFound, ValueError) as exc:
         raise Refused(str(exc)) from exc

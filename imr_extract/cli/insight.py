@@ -6,6 +6,7 @@ again; a folder without a run is refused with exit code 2.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -33,14 +34,13 @@ def audit(out_dir, worst, findings_path, fail_on) -> None:
     from ..insight.audit import worst_letters
 
     tables = read_run_or_refuse(out_dir)
-    letters, decisions, errors = tables["letters"], tables["decisions"], tables.get("errors")
+    letters, decisions = tables["letters"], tables["decisions"]
+    kinds = Counter(tables["errors"]["error_kind"].tolist()) if "errors" in tables else Counter()
     found = load_findings(tables)
     findings = found.frame
-    n_errors = len(errors) if errors is not None else 0
-    say(f"{len(letters)} letters, {len(decisions)} decisions, {n_errors} error rows in {out_dir}")
-    if n_errors:
-        kinds = errors["error_kind"].value_counts()
-        say("  error rows by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+    say(f"{len(letters)} letters, {len(decisions)} decisions, {sum(kinds.values())} error rows in {out_dir}")
+    if kinds:
+        say("  error rows by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     if found.note:
         say(f"note: {found.note}")
     say("\nMissing rate per field (share of rows empty)")

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["AUDIT_COLUMNS", "SEVERITIES", "TEXT_CHECKS", "RunFindings", "audit_tables", "check_names",
-           "findings_frame", "is_empty", "load_findings", "missing_rates", "per_check", "with_sources",
-           "worst_letters"]
+           "findings_frame", "is_empty", "load_findings", "missing_rates", "per_check", "read_for_audit",
+           "with_sources", "worst_letters"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class RunFindings:
                 "did not run; run the letters again to get them")
 
 
-def findings_frame(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":
+def findings_frame(rows: Iterable[Mapping[Any, Any]]) -> "pd.DataFrame":
     """Finding rows as a DataFrame of AUDIT_COLUMNS, typed like the run's audit table."""
     import pyarrow as pa
 
@@ -71,12 +71,21 @@ def audit_tables(letters: "pd.DataFrame", decisions: "pd.DataFrame",
     return findings_frame(rows)
 
 
+def read_for_audit(out_dir: str | Path) -> dict[str, "pd.DataFrame"]:
+    """The tables the audit and the dashboard read: all but the evidence, which only a run without an
+    audit table needs (it is the largest table by far)."""
+    tables = read_run(out_dir, ("letters", "decisions", "errors", "audit"))
+    if "audit" not in tables:
+        tables.update(read_run(out_dir, ("evidence",)))
+    return tables
+
+
 def load_findings(run: str | Path | Mapping[str, "pd.DataFrame"]) -> RunFindings:
     """A run's findings: its ``audit`` table, or (an older run without one) what its tables can decide.
 
     ``run`` is the run's folder or its tables as ``read_run`` gives them.
     """
-    tables = read_run(run) if isinstance(run, (str, Path)) else run
+    tables = read_for_audit(run) if isinstance(run, (str, Path)) else run
     if "audit" in tables:
         return RunFindings(findings_frame(tables["audit"].to_dict("records")), text_checked=True)
     frame = audit_tables(tables["letters"], tables["decisions"], tables.get("evidence"))

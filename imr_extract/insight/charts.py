@@ -77,13 +77,13 @@ def outcome_by_drug_class(dec: "pd.DataFrame"):
              if cat == PHARMACEUTICALS]
     rates = overturn_rates([c for c, _ in pairs], [o for _, o in pairs], top=TOP_GROUPS)
     drugs = values(dec, "drug_name")
-    extra = {}
+    extra: dict[str, list[str]] = {}
     if drugs is not None:
         per: dict[str, Counter] = {}
         for c, cat, d in zip(classes, cats, drugs):
             if cat == PHARMACEUTICALS and not is_empty(d):
                 per.setdefault(label_of(c, "no drug class"), Counter())[str(d)] += 1
-        extra = {c: "<br>drugs: " + ", ".join(f"{d} ({n})" for d, n in cnt.most_common(5)) for c, cnt in per.items()}
+        extra = {c: ["drugs: " + ", ".join(f"{d} ({n})" for d, n in cnt.most_common(5))] for c, cnt in per.items()}
     return rate_panel(TITLES[key], rates, "drug class", note="Pharmaceuticals decisions, each counted once",
                       empty="no Pharmaceuticals decisions in this run", hover_extra=extra)
 
@@ -91,8 +91,10 @@ def outcome_by_drug_class(dec: "pd.DataFrame"):
 def primary_specialty(canonical: Any, printed: Any) -> str:
     """The reviewer's first listed specialty (canonical spelling when known), or "not stated"."""
     for listed in (canonical, printed):
-        if not is_empty(listed) and not isinstance(listed, str):
-            return str(list(listed)[0])
+        if isinstance(listed, (list, tuple)) and listed:
+            return str(listed[0])
+        if listed is not None and not isinstance(listed, str) and not is_empty(listed):
+            return str(list(listed)[0])  # an array-like from another reader
     return "not stated"
 
 
@@ -116,16 +118,21 @@ def _first_citations(dec: "pd.DataFrame") -> tuple[list[tuple[str, str, list[str
         out = []
         for cits in cited:
             first = dict(list(cits)[0]) if not is_empty(cits) else {}
-            sections = first.get("sections")
             out.append((label_of(first.get("source"), ""), label_of(first.get("document"), ""),
-                        [str(s) for s in sections] if not is_empty(sections) and not isinstance(sections, str)
-                        else ([sections] if isinstance(sections, str) else [])))
+                        _as_texts(first.get("sections"))))
         return out, "guideline_citations"
     sources = values(dec, "guideline_source") or [None] * len(dec)
     documents = values(dec, "guideline_document") or [None] * len(dec)
     sections = values(dec, "guideline_section") or [None] * len(dec)
     return ([(label_of(s, ""), label_of(d, ""), [] if is_empty(sec) else [str(sec)])
              for s, d, sec in zip(sources, documents, sections)], "guideline_source and guideline_document")
+
+
+def _as_texts(value: Any) -> list[str]:
+    """A list cell (or one text) as a list of texts; [] when empty."""
+    if is_empty(value):
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value if not is_empty(v)]
 
 
 def outcome_by_guideline(dec: "pd.DataFrame"):
@@ -142,7 +149,7 @@ def outcome_by_guideline(dec: "pd.DataFrame"):
         labels.append(label)
         sections.setdefault(label, Counter()).update(secs)
     rates = overturn_rates(labels, dec["outcome"].tolist(), top=TOP_GROUPS)
-    extra = {g: "<br>most cited: " + "; ".join(f"{n} × {s[:50]}" for s, n in cnt.most_common(4))
+    extra = {g: ["most cited: " + "; ".join(f"{n} × {s[:50]}" for s, n in cnt.most_common(4))]
              for g, cnt in sections.items() if cnt}
     return rate_panel(TITLES[key], rates, "guideline (first citation)", hover_extra=extra,
                       note=f"each decision counted once, by its first citation (from {basis})")
@@ -169,7 +176,7 @@ def diagnosis_chapters(dec: "pd.DataFrame", letters: "pd.DataFrame"):
                       baseline=overall(dec["outcome"].tolist()))
 
 
-def _top_codes(letters: "pd.DataFrame") -> dict[str, str]:
+def _top_codes(letters: "pd.DataFrame") -> dict[str, list[str]]:
     codes, chapters = values(letters, "diagnosis_codes"), values(letters, "diagnosis_chapters")
     if codes is None or chapters is None:
         return {}
@@ -180,7 +187,7 @@ def _top_codes(letters: "pd.DataFrame") -> dict[str, str]:
             for code, ch in zip(cs, chs):
                 if not is_empty(code) and not is_empty(ch):
                     per.setdefault(str(ch), Counter())[str(code)] += 1
-    return {ch: "<br>codes: " + ", ".join(f"{c} ({n})" for c, n in cnt.most_common(5)) for ch, cnt in per.items()}
+    return {ch: ["codes: " + ", ".join(f"{c} ({n})" for c, n in cnt.most_common(5))] for ch, cnt in per.items()}
 
 
 # ---------------------------------------------------------------- over time
@@ -297,7 +304,8 @@ def quantity_requested(dec: "pd.DataFrame", per_panel: int = 8):
                         subplot_titles=[f"{esc(c)}: {by_cat[c]} item{'s' if by_cat[c] > 1 else ''} with a quantity"
                                         for c in panels])
     figure(TITLES[key], height=160 + sum(70 + 34 * len(groups[c]) for c in panels), fig=fig,
-           note=f"each category on its own axis, in its own unit; groups of fewer than {BOX_MIN} are shown as points")
+           note=f"each category on its own axis, in its own unit; a box only over {BOX_MIN} or more points of one "
+                "service and outcome, fewer are shown as points alone")
     fig.update_layout(boxmode="group", legend={"x": 1, "xanchor": "right"})  # clear of the centred panel titles
     shown = set()
     for i, cat in enumerate(panels, start=1):
@@ -305,7 +313,8 @@ def quantity_requested(dec: "pd.DataFrame", per_panel: int = 8):
         sizes = Counter((r[1], r[3]) for r in rows if r[0] == cat)  # a box is drawn from its own points only
         for outcome in OUTCOMES:
             for boxed in (True, False):
-                sub = [r for r in rows if r[0] == cat and r[3] == outcome and (sizes[r[1], outcome] >= BOX_MIN) == boxed]
+                sub = [r for r in rows
+                       if r[0] == cat and r[3] == outcome and (sizes[r[1], outcome] >= BOX_MIN) == boxed]
                 if not sub:
                     continue
                 fig.add_trace(go.Box(
@@ -323,9 +332,15 @@ def quantity_requested(dec: "pd.DataFrame", per_panel: int = 8):
                          automargin=True, row=i, col=1)
         spread = [r[2] for r in rows if r[0] == cat and r[2] > 0]
         log = bool(spread) and max(spread) >= 10 * min(spread)  # a log axis only where values span a decade
-        fig.update_xaxes(title_text=f"{QUANTITY_UNITS.get(cat, 'units')} requested" + (" (log scale)" if log else ""),
-                         type="log" if log else "linear", rangemode="tozero",
-                         dtick=1 if spread and not log and max(spread) <= 10 else None, row=i, col=1)
+        unit = f"{QUANTITY_UNITS.get(cat, 'units')} requested"
+        if log:  # ticks at 1-2-5 steps: plotly's own log ticks label the minor digits alike
+            steps = [m * 10 ** e for e in range(7) for m in (1, 2, 5)
+                     if min(spread) / 2 <= m * 10 ** e <= 2 * max(spread)]
+            fig.update_xaxes(title_text=f"{unit} (log scale)", type="log", tickvals=steps,
+                             ticktext=[f"{v:,}" for v in steps], row=i, col=1)
+        else:
+            fig.update_xaxes(title_text=unit, rangemode="tozero", dtick=1 if spread and max(spread) <= 10 else None,
+                             row=i, col=1)
     return fig
 
 
@@ -395,17 +410,17 @@ def data_quality(letters: "pd.DataFrame", decisions: "pd.DataFrame", findings: "
     figure(TITLES["data-quality"], height=max(480, 200 + 17 * len(rates)), fig=fig)
     fig.update_layout(barmode="stack", legend={"y": -0.04, "yanchor": "top"}, margin={"b": 110})
     for table in ("letters", "decisions"):
-        sub = [(c, r) for t, c, r in rates if t == table]
-        fig.add_trace(go.Bar(y=[f"{table}.{c}" for c, _ in sub], x=[r for _, r in sub], orientation="h",
+        shares = [(c, r) for t, c, r in rates if t == table]
+        fig.add_trace(go.Bar(y=[esc(f"{table}.{c}") for c, _ in shares], x=[r for _, r in shares], orientation="h",
                              name=f"{table} columns", marker_color=TABLE_COLORS[table],
                              hovertemplate="%{y}: %{x:.0%} empty<extra></extra>"), row=1, col=1)
     fig.update_xaxes(title_text="share of rows empty", tickformat=".0%", range=[0, 1], row=1, col=1)
     fig.update_yaxes(title_text="column", autorange="reversed", tickfont={"size": 11}, dtick=1, row=1, col=1)
     most = 0
     for severity in SEVERITIES:
-        sub = findings[findings["severity"] == severity]
-        n = Counter(sub["check"].tolist())
-        hit = {c: len(set(g)) for c, g in sub.groupby("check")["letter_id"]} if len(sub) else {}
+        rows = findings[findings["severity"] == severity]
+        n = Counter(rows["check"].tolist())
+        hit = {c: len(set(g)) for c, g in rows.groupby("check")["letter_id"]} if len(rows) else {}
         most = max([most] + list(n.values()))
         fig.add_trace(go.Bar(y=checks, x=[n.get(c, 0) for c in checks], orientation="h", name=severity,
                              marker_color=SEVERITY_COLORS[severity], customdata=[hit.get(c, 0) for c in checks],

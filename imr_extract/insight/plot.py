@@ -71,12 +71,12 @@ def no_data(fig, why: str):
 
 
 def rate_panel(title: str, rates: Sequence[Rate], group_title: str, note: str = "", empty: str = "no decisions",
-               hover_extra: dict[str, str] | None = None, baseline: Rate | None = None):
+               hover_extra: dict[str, list[str]] | None = None, baseline: Rate | None = None):
     """Decisions per group by outcome (left) beside the overturn rate with its 95% Wilson interval (right).
 
     Groups run top to bottom, most decisions first; a dashed line marks the
     rate over all decisions (``baseline``; by default the groups pooled).
-    ``hover_extra`` adds a line per group to the hover.
+    ``hover_extra`` adds lines of plain text per group to the hover.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -88,7 +88,8 @@ def rate_panel(title: str, rates: Sequence[Rate], group_title: str, note: str = 
     shorts = short_labels([r.label for r in rates])
     y = [esc(shorts[r.label]) for r in rates]
     extra = hover_extra or {}
-    info = [[esc(r.label), r.n, r.overturned, r.rate, *r.interval, esc(extra.get(r.label, ""))] for r in rates]
+    info = [[esc(r.label), r.n, r.overturned, r.rate, *r.interval,
+             "".join(f"<br>{esc(line)}" for line in extra.get(r.label, []))] for r in rates]
     hover = ("%{customdata[0]}<br>%{customdata[1]} decisions, %{customdata[2]} overturned"
              "<br>overturn rate %{customdata[3]:.0%} (95% CI %{customdata[4]:.0%}–%{customdata[5]:.0%})"
              "%{customdata[6]}<extra></extra>")

@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from ..io.tables import empty_frame, read_run
-from .audit import SEVERITIES, load_findings, worst_letters
-from .charts import CHARTS, UNCLASSIFIED, build_figures  # noqa: F401 - UNCLASSIFIED: the label tests read
+from ..io.tables import empty_frame
+from .audit import SEVERITIES, load_findings, read_for_audit, worst_letters
+from .charts import CHARTS, build_figures
 from .stats import overall
 
 if TYPE_CHECKING:
@@ -38,11 +38,12 @@ table { border-collapse: collapse; font-size: 13px; } td, th { padding: 3px 10px
 """
 
 
-def header_lines(tables: Mapping[str, "pd.DataFrame"], findings: "pd.DataFrame", note: str = "") -> list[tuple[str, bool]]:
+def header_lines(tables: Mapping[str, "pd.DataFrame"], findings: "pd.DataFrame",
+                 note: str = "") -> list[tuple[str, bool]]:
     """The header's lines as (plain text, is an alert): inputs and error rows, decisions, findings."""
     letters, decisions = tables["letters"], tables["decisions"]
-    errors = tables.get("errors")
-    n_errors = 0 if errors is None else len(errors)
+    errors = tables["errors"] if "errors" in tables else empty_frame("errors")
+    n_errors = len(errors)
     inputs = len(letters) + n_errors
     lines = []
     if n_errors:
@@ -105,7 +106,8 @@ def render_html(tables: Mapping[str, "pd.DataFrame"], findings: "pd.DataFrame", 
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>IMR determinations report</title><style>{_STYLE}</style>"
             f"<script type=\"text/javascript\">{get_plotlyjs()}</script></head><body>"
-            f"<h1>IMR determinations</h1>{meta}<p class=\"meta\">{built}</p>{nav}" + "".join(parts) + "</body></html>\n")
+            f"<h1>IMR determinations</h1>{meta}<p class=\"meta\">{built}</p>{nav}" + "".join(parts)
+            + "</body></html>\n")
 
 
 def write_report(run: str | Path | Mapping[str, "pd.DataFrame"], html_path: str | Path, source: str = "") -> Path:
@@ -115,7 +117,7 @@ def write_report(run: str | Path | Mapping[str, "pd.DataFrame"], html_path: str 
     """
     if isinstance(run, (str, Path)):
         source = source or str(run)
-        run = read_run(run)
+        run = read_for_audit(run)
     tables = dict(run)
     tables.setdefault("decisions", empty_frame("decisions"))
     found = load_findings(tables)

@@ -40,11 +40,7 @@ def run_formats(out_dir: str | Path) -> list[str]:
 
     Raises RunNotFound when there is none.
     """
-    out_dir = Path(out_dir)
-    found = [f for f in _preferred_order(out_dir) if _has_table(out_dir, "letters", f)]
-    if not found:
-        raise RunNotFound(_why_no_run(out_dir))
-    return found
+    return [fmt for fmt, _ in _sources(Path(out_dir))]
 
 
 def read_table(out_dir: str | Path, table: str) -> "pd.DataFrame":
@@ -54,8 +50,8 @@ def read_table(out_dir: str | Path, table: str) -> "pd.DataFrame":
     this table (an older run without ``audit``, say).
     """
     out_dir = Path(out_dir)
-    for fmt in run_formats(out_dir):
-        if _has_table(out_dir, table, fmt):
+    for fmt, held in _sources(out_dir):
+        if table in held:
             return to_frame(_read_arrow(out_dir, table, fmt), table)
     raise KeyError(f"the run in {out_dir} has no {table} table")
 
@@ -67,10 +63,10 @@ def read_run(out_dir: str | Path, tables: Iterable[str] | None = None) -> dict[s
     result. Raises RunNotFound when the folder holds no run.
     """
     out_dir = Path(out_dir)
-    formats = run_formats(out_dir)
+    sources = _sources(out_dir)
     out: dict[str, pd.DataFrame] = {}
     for table in tables if tables is not None else TABLES:
-        fmt = next((f for f in formats if _has_table(out_dir, table, f)), None)
+        fmt = next((f for f, held in sources if table in held), None)
         if fmt is not None:
             out[table] = to_frame(_read_arrow(out_dir, table, fmt), table)
     return out
@@ -118,10 +114,17 @@ def _preferred_order(out_dir: Path) -> list[str]:
     return [f for f in FORMATS if f in written] + [f for f in FORMATS if f not in written]
 
 
-def _has_table(out_dir: Path, table: str, fmt: str) -> bool:
-    if fmt != "duckdb":
-        return (out_dir / f"{table}.{fmt}").is_file()
-    return table in _duckdb_tables(out_dir / DB_NAME)
+def _sources(out_dir: Path) -> list[tuple[str, set[str]]]:
+    """(format, the tables it holds) for each format holding a ``letters`` table, in reading order."""
+    found = []
+    for fmt in _preferred_order(out_dir):
+        held = _duckdb_tables(out_dir / DB_NAME) if fmt == "duckdb" else \
+            {p.name[:-len(fmt) - 1] for p in out_dir.glob(f"*.{fmt}") if p.is_file()}
+        if "letters" in held:
+            found.append((fmt, held))
+    if not found:
+        raise RunNotFound(_why_no_run(out_dir))
+    return found
 
 
 def _duckdb_tables(path: Path) -> set[str]:
