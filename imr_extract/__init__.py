@@ -3,6 +3,7 @@
     >>> import imr_extract
     >>> record = imr_extract.parse_file("letter.pdf")
     >>> record["patient_age"], [d["outcome"] for d in record.decisions]
+    >>> tables = imr_extract.read_run("out")      # a finished run's tables as typed DataFrames
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .records import LetterRecord
 
-__all__ = ["__version__", "parse_file", "parse_pages", "parse_text"]
+__all__ = ["__version__", "parse_text", "parse_pages", "parse_file", "read_run"]
 
 
 def parse_pages(pages, source_path: str = "", source_type: str = "text") -> LetterRecord:
@@ -37,3 +40,15 @@ def parse_file(path: str | Path, pdf_backend: str | None = None) -> LetterRecord
 
     doc = read_path(path, backend=pdf_backend or DEFAULT_PDF_BACKEND)
     return parse_pages(doc.pages, source_path=doc.source_path, source_type=doc.source_type)
+
+
+def read_run(out_dir: str | Path) -> "dict[str, pd.DataFrame]":
+    """A finished run's tables (letters, decisions, errors, evidence, audit) as DataFrames with Arrow-backed dtypes.
+
+    Reads whichever format the run wrote (Parquet, else CSV, else ``imr.duckdb``);
+    dates are dates, integers nullable integers, lists lists, booleans booleans.
+    Raises ``imr_extract.io.tables.RunNotFound`` when the folder holds no run.
+    """
+    from .io.tables import read_run as read
+
+    return read(out_dir)

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
 from conftest import SHARED_DIR, require_shared, seed_paths
-from imr_extract import parse_text
+from imr_extract import parse_file, parse_text
+from imr_extract.cli.main import main
 from imr_extract.insight import audit, checks
 from imr_extract.extract.quantity import digitize
 from imr_extract.records import DECISION_COLUMNS, LETTER_COLUMNS
@@ -219,8 +220,8 @@ def test_dates_out_of_order_exactly_when_out_of_order(injury, ur, decision):
 
 @given(st.text(max_size=400))
 def test_text_scans_never_fail(text):
-    audit.injury_dates_stated(text)
-    audit.rationale_request_counts(text)
+    checks.injury_dates_stated(text)
+    checks.rationale_request_counts(text)
 
 
 # ------------------------------------------------------------------ the rule file
@@ -246,7 +247,7 @@ def test_rule_examples_match_their_pattern(rule):
 
 
 def test_rule_expectations():
-    rules = audit.rules()
+    rules = checks.rules()
     sex = rules["sex_pronoun_conflict"].regex.search(rules["sex_pronoun_conflict"].example)
     assert ("female" if sex.group("female") else "male") == rules["sex_pronoun_conflict"].expect
     doi = rules["injury_date_conflict"]
@@ -272,7 +273,7 @@ def test_rule_expectations():
     ("an industrial injury that occurred on 1/2/2015", ["2015-01-02"]),
 ])
 def test_injury_phrases(text, dates):
-    assert [iso for iso, _ in audit.injury_dates_stated(text)] == dates
+    assert [iso for iso, _ in checks.injury_dates_stated(text)] == dates
 
 
 @pytest.mark.parametrize("rationale,counts", [
@@ -283,7 +284,7 @@ def test_injury_phrases(text, dates):
     ("guidelines allow 9-10 additional visits", []),  # a range, not a request
 ])
 def test_rationale_request_counts(rationale, counts):
-    assert [n for n, _ in audit.rationale_request_counts(rationale)] == counts
+    assert [n for n, _ in checks.rationale_request_counts(rationale)] == counts
 
 
 # ------------------------------------------------------------------ the seeds and a whole run
@@ -317,40 +318,56 @@ def _key(df: pd.DataFrame) -> list[tuple]:
                       df["check"], df["message"]))
 
 
-def test_tables_and_reread_give_the_run_time_findings(seed_run, tmp_path):
-    """A run folder without an audit table (older runs): recomputed findings equal the run-time ones."""
+def test_the_run_time_findings_are_read_back(seed_run):
+    at_run = audit.findings_frame(r for p in seed_paths() for r in checks.audit_rows(parse_file(p)))
+    found = audit.load_findings(seed_run)
+    assert found.text_checked and found.note == ""
+    assert _key(found.frame) == _key(at_run)
+
+
+def test_the_audit_never_reads_the_letters_again(seed_run, tmp_path, monkeypatch):
+    """The run's own audit table is the audit: reading it parses no letter (issue 9: no second pipeline)."""
     import shutil
 
-    from imr_extract import parse_file
+    import imr_extract
+    from imr_extract.extract import letter
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the audit parsed a letter")
+
+    for module, name in ((imr_extract, "parse_pages"), (imr_extract, "parse_file"), (letter, "parse_normalized")):
+        monkeypatch.setattr(module, name, no_parsing)
+    out = tmp_path / "moved"
+    shutil.copytree(seed_run, out)
+    before = _key(audit.load_findings(seed_run).frame)
+    assert _key(audit.load_findings(out).frame) == before
+    result = CliRunner().invoke(main, ["audit", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_an_older_run_without_an_audit_table_says_what_did_not_run(seed_run, tmp_path):
+    import shutil
 
     bare = tmp_path / "bare"
     shutil.copytree(seed_run, bare)
     for p in bare.glob("audit.*"):
         p.unlink()
-    at_run = audit.findings_frame(r for p in seed_paths() for r in checks.audit_rows(parse_file(p)))
-    written, _ = audit.load_findings(seed_run)
-    assert _key(written) == _key(at_run)
-    found, text_checked = audit.load_findings(bare)
-    assert text_checked == 5
-    assert _key(found) == _key(at_run)
-    tables_only, none_checked = audit.load_findings(bare, reread_sources=False)
-    assert none_checked == 0
-    assert set(tables_only["check"]).isdisjoint(audit.TEXT_CHECKS)
-    assert "quantity_mismatch" in set(tables_only["check"])  # the rationale column is enough for it
+    found = audit.load_findings(bare)
+    assert not found.text_checked and "sex_pronoun_conflict" in found.note
+    assert set(found.frame["check"]).isdisjoint(set(checks.TEXT_CHECKS) - {"header_summary_disagree"})
+    assert "quantity_mismatch" in set(found.frame["check"])  # the rationale column is enough for it
+    result = CliRunner().invoke(main, ["audit", str(bare)])
+    assert result.exit_code == 0 and "note: this run has no audit table" in result.output
 
 
-def test_audit_table_of_the_run_is_used(seed_run, tmp_path):
-    """With OUT/audit.parquet (written by `run`), its rows are read; duplicates are recomputed."""
+def test_audit_table_of_the_run_is_used_as_written(seed_run, tmp_path):
     import shutil
 
     out = tmp_path / "out"
     shutil.copytree(seed_run, out)
-    stale = {"letter_id": "gone", "item_no": None, "check": "duplicate_text", "severity": "info", "message": "old"}
     mine = {"letter_id": "x", "item_no": None, "check": "age_out_of_range", "severity": "warning", "message": "m"}
-    audit.findings_frame([stale, mine]).to_parquet(out / "audit.parquet")
-    found, _ = audit.load_findings(out)
-    assert found.to_dict("records") == [mine]
-    assert audit.batch_audit_rows(out) == []
+    audit.findings_frame([mine]).to_parquet(out / "audit.parquet")
+    assert audit.load_findings(out).frame.to_dict("records") == [mine]
 
 
 def test_csv_only_run_reads_the_same(seed_run, tmp_path):
@@ -361,41 +378,51 @@ def test_csv_only_run_reads_the_same(seed_run, tmp_path):
     run(list(expand([str(p) for p in seed_paths()])), out,
         RunSettings(workers=1, timeout=None, quiet=True, formats=("csv",)))
     assert not (out / "letters.parquet").exists()
-    assert _key(audit.load_findings(out)[0]) == _key(audit.load_findings(seed_run)[0])
+    assert _key(audit.load_findings(out).frame) == _key(audit.load_findings(seed_run).frame)
+
+
+def test_duckdb_only_run_gives_the_same_audit(seed_run, tmp_path):
+    """Issue 12: a run written with --formats duckdb only was audited as "0 letters", exit 0."""
+    from imr_extract.run.batch import RunSettings, run
+    from imr_extract.io.inputs import expand
+
+    out = tmp_path / "duck"
+    run(list(expand([str(p) for p in seed_paths()])), out,
+        RunSettings(workers=1, timeout=None, quiet=True, formats=("duckdb",)))
+    assert _key(audit.load_findings(out).frame) == _key(audit.load_findings(seed_run).frame)
+    duck, full = (CliRunner().invoke(main, ["audit", str(d)]) for d in (out, seed_run))
+    assert duck.exit_code == full.exit_code == 0
+    assert duck.output.replace(str(out), "OUT") == full.output.replace(str(seed_run), "OUT")
+    assert duck.output.startswith("5 letters, ")
+
+
+def test_a_folder_without_a_run_is_refused(tmp_path):
+    for command in ("audit", "report"):
+        result = CliRunner().invoke(main, [command, str(tmp_path)])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output.count("\n") == 1 and "holds no run" in result.output
 
 
 def test_audit_command(seed_run, tmp_path):
-    from imr_extract.cli.main import main
-
     csv_path = tmp_path / "findings.csv"
     result = CliRunner().invoke(main, ["audit", str(seed_run), "--findings", str(csv_path)])
     assert result.exit_code == 0, result.output
     for text in ("Missing rate per field", "patient_age", "service_text", "Findings per check",
                  "sex_pronoun_conflict", "no findings: ", "dates_out_of_order", "Letters with most findings",
-                 "000_b0a27e04161ace7c"):
+                 "000_b0a27e04161ace7c", "5 letters, ", " 0 error rows"):
         assert text in result.output
-    assert len(pd.read_csv(csv_path)) >= 3
     failing = CliRunner().invoke(main, ["audit", str(seed_run), "--fail-on", "warning"])
     assert failing.exit_code == 1
     assert CliRunner().invoke(main, ["audit", str(seed_run), "--fail-on", "error"]).exit_code == 0
+    assert CliRunner().invoke(main, ["audit", str(seed_run), "--no-reread"]).exit_code == 2  # gone: nothing re-read
 
 
-def test_reread_reads_zip_members_and_skips_missing_sources(tmp_path):
-    import zipfile
-
-    from imr_extract.run.batch import RunSettings, run
-    from imr_extract.io.inputs import expand
-
-    archive = tmp_path / "seeds.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for p in seed_paths():
-            zf.write(p, p.name)
-    out = tmp_path / "out"
-    run(list(expand([str(archive)])), out, RunSettings(workers=1, timeout=None, quiet=True))
-    for p in out.glob("audit.*"):
-        p.unlink()  # an older run without an audit table: text checks must re-read the sources
-    found, checked = audit.load_findings(out)
-    assert checked == 5 and "sex_pronoun_conflict" in set(found["check"])
-    archive.unlink()
-    found, checked = audit.load_findings(out)
-    assert checked == 0 and "sex_pronoun_conflict" not in set(found["check"])
+def test_findings_csv_names_each_letters_source(seed_run, tmp_path):
+    csv_path = tmp_path / "findings.csv"
+    assert CliRunner().invoke(main, ["audit", str(seed_run), "--findings", str(csv_path)]).exit_code == 0
+    written = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert list(written.columns) == ["letter_id", "source_path"] + [c.name for c in audit.AUDIT_COLUMNS][1:]
+    assert len(written) >= 3
+    letters = pd.read_parquet(seed_run / "letters.parquet")
+    sources = dict(zip(letters["letter_id"], letters["source_path"]))
+    assert all(row.source_path == sources[row.letter_id] for row in written.itertuples())

@@ -87,21 +87,22 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, par
 def show(file, pdf_backend, evidence) -> None:
     """Print one letter's record as JSON (or, with --evidence, its text with extracted spans marked)."""
     from ..extract.letter import NotAnIMRLetter
+    from ..insight.terminal import printable
     from ..io.read import ReadError
     from .. import parse_file
 
     try:
         record = parse_file(file, pdf_backend=pdf_backend)
     except ReadError as exc:
-        raise click.ClickException(f"{exc.kind}: {exc.message}") from exc
+        raise click.ClickException(printable(f"{exc.kind}: {exc.message}")) from exc
     except NotAnIMRLetter as exc:
-        raise click.ClickException(f"not_an_imr_letter: {exc}") from exc
+        raise click.ClickException(printable(f"not_an_imr_letter: {exc}")) from exc
     if evidence:
         from ..insight.evidence_view import render_marked
 
         click.echo(render_marked(record, color=sys.stdout.isatty()))
         return
-    click.echo(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=str))
+    click.echo(printable(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=str)))
 
 
 @main.command(name="eval")
@@ -111,11 +112,21 @@ def show(file, pdf_backend, evidence) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="List every mismatch.")
 @click.option("--min", "min_accuracy", type=float, default=None, help="Exit 1 when overall accuracy is below this.")
 def evaluate(out_dir, gold, verbose, min_accuracy) -> None:
-    """Print per-field accuracy of a run's tables (OUT_DIR) against expected values."""
-    from ..insight.evaluate import evaluate_records, load_gold, records_from_output
+    """Print per-field accuracy of a run's tables (OUT_DIR, any format it wrote) against expected values.
 
-    ev = evaluate_records(records_from_output(out_dir), load_gold(gold))
-    click.echo(ev.report(verbose=verbose))
+    Exit code 2 when OUT_DIR holds no run or GOLD holds no expected values.
+    """
+    from ..io.tables import RunNotFound
+    from ..insight.evaluate import GoldError, evaluate_records, load_gold, records_from_output
+    from .common import Refused, say
+
+    try:
+        expected = load_gold(gold)
+        records = records_from_output(out_dir)
+    except (GoldError, RunNotFound) as exc:
+        raise Refused(str(exc)) from exc
+    ev = evaluate_records(records, expected)
+    say(ev.report(verbose=verbose))
     if min_accuracy is not None and ev.total and ev.correct / ev.total < min_accuracy:
         sys.exit(1)
 

@@ -1,27 +1,63 @@
-"""A finished run's data-quality findings: read from its audit table, or computed from its tables.
+"""A finished run's data-quality findings, read from the run itself, and how to summarise them.
 
-The checks themselves live in ``insight.checks``; this module reads a run back
-(``read_table``), gathers its findings (``load_findings``) and the share of empty
-cells per column (``missing_rates``).
+``run`` audits every letter while its text is at hand and writes the ``audit``
+table; this module reads that table back (``load_findings``), never the letters.
+A run written before the audit table existed gets the checks its tables can
+decide (``audit_tables``); the checks that read letter text then did not run,
+and ``RunFindings.text_checked`` says so. The checks themselves live in
+``insight.checks``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from ..records import AUDIT_COLUMNS, LetterRecord
-from ..rules import rule_kind
-from .checks import (BATCH_CHECKS, SEVERITIES, TEXT_CHECKS, _empty, check_names, duplicate_rows,  # noqa: F401
-                     header_summary_disagree, text_checks, value_checks,
-                     audit_rows, audit_letter, rationale_request_counts, injury_dates_stated, rules)
+from ..io.tables import read_run, to_frame
+from ..io.write import arrow_schema
+from ..records import AUDIT_COLUMNS
+from .checks import SEVERITIES, TEXT_CHECKS, check_names, duplicate_rows, header_summary_from_evidence, value_checks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["AUDIT_COLUMNS", "SEVERITIES", "TEXT_CHECKS", "RunFindings", "audit_tables", "check_names",
+           "findings_frame", "is_empty", "load_findings", "missing_rates", "per_check", "read_for_audit",
+           "with_sources", "worst_letters"]
 
 
-def audit_tables(letters, decisions, evidence=None):
+@dataclass(frozen=True)
+class RunFindings:
+    """A run's findings (rows of AUDIT_COLUMNS) and whether the checks that read letter text ran."""
+
+    frame: "pd.DataFrame"
+    text_checked: bool
+
+    @property
+    def note(self) -> str:
+        """One line saying which checks ran: empty when all did."""
+        if self.text_checked:
+            return ""
+        return (f"this run has no audit table (written by an older version): {', '.join(TEXT_CHECKS)} "
+                "did not run; run the letters again to get them")
+
+
+def findings_frame(rows: Iterable[Mapping[Any, Any]]) -> "pd.DataFrame":
+    """Finding rows as a DataFrame of AUDIT_COLUMNS, typed like the run's audit table."""
+    import pyarrow as pa
+
+    names = [c.name for c in AUDIT_COLUMNS]
+    rows = [{k: r.get(k) for k in names} for r in rows]
+    return to_frame(pa.Table.from_pylist(rows, schema=arrow_schema(AUDIT_COLUMNS)))
+
+
+def audit_tables(letters: "pd.DataFrame", decisions: "pd.DataFrame",
+                 evidence: "pd.DataFrame | None" = None) -> "pd.DataFrame":
     """Every check the tables alone can decide, as a DataFrame of AUDIT_COLUMNS.
 
-    Text checks need the letter text; of them only ``header_summary_disagree``
-    can be decided here, and only where the evidence table holds the summary's
-    own injury date next to the header's.
+    Of the checks that read text only ``header_summary_disagree`` can be decided
+    here, and only where the evidence holds the summary's own injury date next
+    to the header's.
     """
     items: dict[str, list[dict]] = {}
     for d in decisions.to_dict("records"):
@@ -30,117 +66,86 @@ def audit_tables(letters, decisions, evidence=None):
     for letter in letters.to_dict("records"):
         rows += value_checks(letter, items.get(letter["letter_id"], []))
     if evidence is not None and len(evidence):
-        rows += _header_summary_from_evidence(evidence)
+        rows += header_summary_from_evidence(evidence.to_dict("records"))
     rows += duplicate_rows(letters)
     return findings_frame(rows)
 
 
-def _header_summary_from_evidence(evidence) -> list[dict]:
-    ev = evidence[(evidence["field"] == "injury_date") & evidence["item_no"].isna()]
-    out = []
-    for lid, group in ev.groupby("letter_id"):
-        kinds = group["rule_id"].map(rule_kind)
-        header = group[kinds == "header"]["value"]
-        summary = group[kinds == "dates"]["value"]
-        if len(header) and len(summary):
-            out += header_summary_disagree(lid, header.iloc[0], summary.iloc[0])
+def read_for_audit(out_dir: str | Path) -> dict[str, "pd.DataFrame"]:
+    """The tables the audit and the dashboard read: all but the evidence, which only a run without an
+    audit table needs (it is the largest table by far)."""
+    tables = read_run(out_dir, ("letters", "decisions", "errors", "audit"))
+    if "audit" not in tables:
+        tables.update(read_run(out_dir, ("evidence",)))
+    return tables
+
+
+def load_findings(run: str | Path | Mapping[str, "pd.DataFrame"]) -> RunFindings:
+    """A run's findings: its ``audit`` table, or (an older run without one) what its tables can decide.
+
+    ``run`` is the run's folder or its tables as ``read_run`` gives them.
+    """
+    tables = read_for_audit(run) if isinstance(run, (str, Path)) else run
+    if "audit" in tables:
+        return RunFindings(findings_frame(tables["audit"].to_dict("records")), text_checked=True)
+    frame = audit_tables(tables["letters"], tables["decisions"], tables.get("evidence"))
+    return RunFindings(frame, text_checked=False)
+
+
+def with_sources(findings: "pd.DataFrame", letters: "pd.DataFrame") -> "pd.DataFrame":
+    """The findings with each letter's ``source_path`` after ``letter_id`` (the first input, for a repeated text)."""
+    sources = letters.drop_duplicates("letter_id").set_index("letter_id")["source_path"]
+    out = findings.copy()
+    out.insert(1, "source_path", out["letter_id"].map(sources))
     return out
 
 
-def batch_audit_rows(out_dir: str | Path) -> list[dict]:
-    """Cross-letter checks over a finished run (called by ``run`` after the tables are final)."""
-    return duplicate_rows(read_table(out_dir, "letters"))
+def per_check(findings: "pd.DataFrame") -> list[tuple[str, str, int, int]]:
+    """(check, severity, findings, letters) per check that fired, most severe first, then most findings."""
+    if findings.empty:
+        return []
+    grouped = findings.groupby(["check", "severity"])["letter_id"]
+    rows = [(str(c), str(s), int(n), int(k)) for (c, s), n, k in zip(grouped.size().index, grouped.size(),
+                                                                      grouped.nunique())]
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(rows, key=lambda r: (rank.get(r[1], len(rank)), -r[2], r[0]))
 
 
-def findings_frame(rows: Iterable[dict]):
+def worst_letters(letters: "pd.DataFrame", findings: "pd.DataFrame", n: int = 10) -> list[tuple[str, int, str]]:
+    """(source, findings, checks) for the ``n`` letters with most findings."""
+    if findings.empty or n <= 0:
+        return []
+    counts: dict[str, int] = {}
+    names: dict[str, set[str]] = {}
+    for lid, check in zip(findings["letter_id"], findings["check"]):
+        counts[lid] = counts.get(lid, 0) + 1
+        names.setdefault(lid, set()).add(str(check))
+    sources = dict(zip(letters["letter_id"], letters["source_path"]))
+    ranked = sorted(counts, key=lambda lid: (-counts[lid], str(sources.get(lid, lid))))[:n]
+    return [(str(sources.get(lid, lid)), counts[lid], ", ".join(sorted(names[lid]))) for lid in ranked]
+
+
+def is_empty(v: Any) -> bool:
+    """True for a cell that holds no value: null, NaN, blank text, an empty list."""
+    if v is None or isinstance(v, bool):
+        return v is None
+    if isinstance(v, str):
+        return not v.strip()
+    if isinstance(v, float):
+        return v != v
+    if isinstance(v, (list, tuple, dict)) or hasattr(v, "__len__"):
+        return len(v) == 0
     import pandas as pd
 
-    df = pd.DataFrame(list(rows), columns=[c.name for c in AUDIT_COLUMNS])
-    df["item_no"] = df["item_no"].astype("Int64")
-    return df
+    return v is pd.NA or v is pd.NaT
 
 
-# ---------------------------------------------------------------- reading a run back
-
-def read_table(out_dir: str | Path, table: str):
-    """A run's table as written: parquet when there, else CSV with the same columns typed."""
-    import pandas as pd
-
-    from ..records import TABLES
-
-    out_dir = Path(out_dir)
-    if (out_dir / f"{table}.parquet").exists():
-        return pd.read_parquet(out_dir / f"{table}.parquet")
-    columns = TABLES[table] if table in TABLES else AUDIT_COLUMNS
-    path = out_dir / f"{table}.csv"
-    if not path.exists():
-        return pd.DataFrame({c.name: pd.Series(dtype="object") for c in columns})
-    import json
-
-    df = pd.read_csv(path, dtype=object, keep_default_na=False)
-    df = df.where(df != "", None)  # an empty CSV cell is a missing value, as in the parquet file
-    for c in columns:
-        if c.name not in df:
-            continue
-        if c.type == "int":
-            df[c.name] = pd.to_numeric(df[c.name]).astype("Int64")
-        elif c.type == "list":
-            df[c.name] = df[c.name].map(lambda v: json.loads(v) if isinstance(v, str) else None)
-        elif c.type == "bool":
-            df[c.name] = df[c.name].map({"true": True, "false": False})
-    return df
-
-
-def reread(source_path: str) -> LetterRecord | None:
-    """The letter parsed again from its source file, or None when the source is gone or no longer a letter."""
-    from .. import parse_pages
-    from ..io.inputs import MEMBER_SEPARATOR, InputRef
-    from ..extract.letter import NotAnIMRLetter
-    from ..io.read import ReadError, read_bytes
-
-    path, _, member = source_path.partition(MEMBER_SEPARATOR)
-    try:
-        doc = read_bytes(InputRef(source_path, Path(path), member or None).read_bytes(1 << 62), source_path)
-        return parse_pages(doc.pages, source_path=source_path, source_type=doc.source_type)
-    except (OSError, KeyError, ReadError, NotAnIMRLetter):
-        return None
-
-
-def load_findings(out_dir: str | Path, reread_sources: bool = True):
-    """A run's findings: the audit table written by ``run`` when there is one, else computed now.
-
-    Cross-letter checks are always recomputed, so a resumed run's duplicates
-    are judged over the whole batch. Without an audit table, text checks need
-    the source files; ``reread_sources=False`` (or sources moved away) leaves
-    them out, and the returned ``text_checked`` count says how many letters
-    had them.
-    """
-    import pandas as pd
-
-    letters = read_table(out_dir, "letters")
-    written = Path(out_dir, "audit.parquet").exists() or Path(out_dir, "audit.csv").exists()
-    if written:
-        per_letter = read_table(out_dir, "audit")
-        per_letter = per_letter[~per_letter["check"].isin(BATCH_CHECKS)]
-        frame = pd.concat([per_letter, findings_frame(duplicate_rows(letters))], ignore_index=True)
-        return findings_frame(frame.to_dict("records")), len(letters)
-    frame = audit_tables(letters, read_table(out_dir, "decisions"), read_table(out_dir, "evidence"))
-    have = set(zip(frame["letter_id"], frame["check"]))  # the evidence may already have decided one
-    rows, checked = [], 0
-    for lid, source in zip(letters["letter_id"], letters["source_path"]) if reread_sources else ():
-        record = reread(source)
-        if record is not None and record["letter_id"] == lid:  # same text as when the run read it
-            rows += [r for r in text_checks(record) if (lid, r["check"]) not in have]
-            checked += 1
-    return findings_frame(frame.to_dict("records") + rows), checked
-
-
-def missing_rates(letters, decisions) -> list[tuple[str, str, float]]:
+def missing_rates(letters: "pd.DataFrame", decisions: "pd.DataFrame") -> list[tuple[str, str, float]]:
     """(table, column, share of rows empty) for every column of both tables."""
     out = []
     for table, df in (("letters", letters), ("decisions", decisions)):
         for col in df.columns:
-            empty = df[col].map(lambda v: _empty(v) or (hasattr(v, "__len__") and not isinstance(v, str)
-                                                       and len(v) == 0))
-            out.append((table, col, float(empty.mean()) if len(df) else 0.0))
+            values = df[col].tolist()
+            share = sum(map(is_empty, values)) / len(values) if values else 0.0
+            out.append((table, str(col), share))
     return out

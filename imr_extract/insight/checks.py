@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from ..extract.dates import date_for_token, mask_dates
 from ..records import DECISION_COLUMNS, LETTER_COLUMNS, LetterRecord
@@ -194,6 +194,28 @@ def header_summary_disagree(letter_id: str, header_date: Any, summary_date: Any)
         return []
     return [finding(letter_id, None, "header_summary_disagree",
                     f"header Date of Injury {h}, the case summary says {s}")]
+
+
+def header_summary_from_evidence(evidence: Iterable[dict]) -> list[dict]:
+    """``header_summary_disagree`` decided from evidence rows alone (a run without an audit table).
+
+    Needs the summary's own injury date as an evidence row beside the header's;
+    letters without both are not judged.
+    """
+    header: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+    for e in evidence:
+        if e.get("field") != "injury_date" or not _empty(e.get("item_no")):
+            continue
+        kind = rule_kind(str(e.get("rule_id") or ""))
+        if kind == "header":
+            header.setdefault(e["letter_id"], e["value"])
+        elif kind == "dates":
+            summary.setdefault(e["letter_id"], e["value"])
+    out: list[dict] = []
+    for lid in sorted(set(header) & set(summary)):
+        out += header_summary_disagree(lid, header[lid], summary[lid])
+    return out
 
 
 def _letter_parts(record: LetterRecord) -> tuple[str, str]:

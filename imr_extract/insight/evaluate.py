@@ -131,12 +131,30 @@ class Evaluation:
         return "\n".join(lines)
 
 
+class GoldError(ValueError):
+    """The expected values cannot be read (not JSON, or not expected records); the message names the file."""
+
+
+def _read_gold_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise GoldError(f"{path} is not a JSON file of expected values ({exc})") from exc
+
+
 def load_gold(path: str | Path) -> dict[str, dict]:
+    """Expected records by file stem, from a folder of ``<stem>.json`` or one ``{"letters": {...}}`` file."""
     path = Path(path)
     if path.is_dir():
-        return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.json"))}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return data["letters"] if "letters" in data else data
+        gold = {p.stem: _read_gold_file(p) for p in sorted(path.glob("*.json"))}
+        if not gold:
+            raise GoldError(f"{path} holds no .json files of expected values")
+    else:
+        data = _read_gold_file(path)
+        gold = data["letters"] if isinstance(data, dict) and "letters" in data else data
+    if not isinstance(gold, dict) or not all(isinstance(v, dict) for v in gold.values()):
+        raise GoldError(f"{path}: expected records by letter ({{stem: {{field: value}}}}), found something else")
+    return gold
 
 
 def evaluate_records(records: dict[str, dict], gold: dict[str, dict]) -> Evaluation:
@@ -165,18 +183,19 @@ def evaluate_records(records: dict[str, dict], gold: dict[str, dict]) -> Evaluat
 
 
 def records_from_output(out_dir: str | Path) -> dict[str, dict]:
-    import pandas as pd
+    """The run's letters by file stem, each with its ``decisions`` in item order, as plain Python values.
 
-    out_dir = Path(out_dir)
-    letters = pd.read_parquet(out_dir / "letters.parquet") if (out_dir / "letters.parquet").exists() else \
-        pd.read_csv(out_dir / "letters.csv", dtype=str, keep_default_na=False)
-    decisions = pd.read_parquet(out_dir / "decisions.parquet") if (out_dir / "decisions.parquet").exists() else \
-        pd.read_csv(out_dir / "decisions.csv", dtype=str, keep_default_na=False)
+    Reads whichever format the run wrote (``io.tables.read_run``); raises
+    ``RunNotFound`` when the folder holds no run.
+    """
+    from ..io.tables import read_run
+
+    tables = read_run(out_dir, ("letters", "decisions"))
     by_letter: dict[str, list[dict]] = defaultdict(list)
-    for row in decisions.sort_values(["letter_id", "item_no"]).to_dict("records"):
+    for row in tables["decisions"].sort_values(["letter_id", "item_no"]).to_dict("records"):
         by_letter[row["letter_id"]].append(_plain(row))
     records = {}
-    for row in letters.to_dict("records"):
+    for row in tables["letters"].to_dict("records"):
         row = _plain(row)
         stem = Path(str(row["source_path"]).split("!")[-1]).stem
         row["decisions"] = by_letter.get(row["letter_id"], [])
@@ -185,6 +204,7 @@ def records_from_output(out_dir: str | Path) -> dict[str, dict]:
 
 
 def _plain(row: dict) -> dict:
+    """Dates as ISO text (the form expected files use), nested values as Python lists and dicts."""
     out = {}
     for k, v in row.items():
         if hasattr(v, "tolist"):
