@@ -20,7 +20,7 @@ EXPECTED_DIR = CORPUS_DIR / "expected"
 LETTERS = [p for p in sorted([*CORPUS_DIR.glob("*.txt"), *CORPUS_DIR.glob("synthetic/*.txt"),
                               *CORPUS_DIR.glob("heldout/*.txt"), *CORPUS_DIR.glob("heldout2/*.txt"),
                               *CORPUS_DIR.glob("heldout3/*.txt"), *CORPUS_DIR.glob("heldout4/*.txt"),
-                              *CORPUS_DIR.glob("heldout5/*.pdf"), *CORPUS_DIR.glob("heldout6/*.txt")])
+                              *CORPUS_DIR.glob("heldout5/*.pdf"), *CORPUS_DIR.glob("heldout5/*.txt"), *CORPUS_DIR.glob("heldout6/*.txt")])
            if (EXPECTED_DIR / f"{p.stem}.json").exists()]
 
 

@@ -115,3 +115,4 @@ def test_the_check_finds_a_copied_line(tmp_path):
     template = "MAXIMUS Federal Services sent the complete case file to an expert reviewer"
     assert not any(0 < counts.get(hash(fold(template * 2)[i:i + WINDOW]), 0) < TEMPLATE_LETTERS
                    for i in range(10))
+
