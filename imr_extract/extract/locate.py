@@ -123,6 +123,9 @@ def _marker_number(m: regex.Match, numbering: str) -> int | None:
 def clean_title(raw: str) -> tuple[int, int]:
     """(start, end) of the title inside a listed entry's text, its framing cut off."""
     start, end = 0, len(raw)
+    mk = _marker(raw)
+    if mk:
+        start = mk[0].end()
     changed = True
     while changed:
         changed = False

@@ -10,7 +10,9 @@ from ..rules import Rule, on_reset, rules_for
 from ..text.normalize import unwrap
 from .findings import Finding
 
-_COMMA = regex.compile(r"\s*,\s*")
+_COMMA = regex.compile(r"\s*[,;]\s*")
+_AND_IN = regex.compile(r"\s+and\s+in\s+", regex.IGNORECASE)
+_STATE_OF = regex.compile(r"^(?:the\s+)?(?:State|Commonwealth)\s+of\s+", regex.IGNORECASE)
 _AND = regex.compile(r"\s+(?:and|&)\s+", regex.IGNORECASE)
 
 
@@ -40,7 +42,14 @@ def split_states(raw: str, prose: bool = False) -> list[str]:
         else:
             out.append(part)
     if prose:
-        out = [s for s in out if s.lower() in known_states()]
+        # a sentence may run on after the list ("California and Texas and devotes ..."): keep the names
+        kept = []
+        for part in out:
+            for piece in _AND.split(part):
+                name = _STATE_OF.sub("", _clean(piece))
+                if name.lower() in known_states():
+                    kept.append(name)
+        out = kept
     return out
 
 
@@ -52,6 +61,11 @@ def split_specialties(raw: str, prose: bool) -> list[str]:
         part = _clean(part)
         if not part:
             continue
+        if prose:
+            part = _AND_IN.sub(", ", part)  # "X and in Y" names two
+            if "," in part:
+                out.extend(split_specialties(part, prose))
+                continue
         if prose and canonical_specialty(part) is None:
             pieces = [_clean(p) for p in _AND.split(part)]
             if len(pieces) > 1 and all(canonical_specialty(p) for p in pieces):
@@ -66,6 +80,7 @@ def extract_reviewer(text: str) -> Iterator[Finding]:
     from .service import canonical_specialty
 
     specialties: list[tuple[Finding, Rule]] = []
+    tier_one_found = False
     states: Finding | None = None
     certified: Finding | None = None
     for rule in rules_for("reviewer"):
@@ -85,14 +100,15 @@ def extract_reviewer(text: str) -> Iterator[Finding]:
             elif rule.field == "specialties":
                 if specialties and specialties[0][1].form == "block":
                     continue  # the block is authoritative; prose repeats it
-                if (rule.tier or 1) > 1 and specialties:
-                    continue  # a fallback rule: only when nothing else was found
+                if (rule.tier or 1) > 1 and tier_one_found:
+                    continue  # a fallback rule: only when no tier-1 rule found the specialties
                 values = split_specialties(raw, prose=prose)
                 if rule.require == "known_specialty":
                     values = [v for v in values if canonical_specialty(v)]  # "licensed in California" is a state
                 if values:
                     specialties.append((Finding("reviewer_specialties", values, m.start("value"), m.end("value"),
                                                 rule.id, m.group(0)), rule))
+                    tier_one_found = tier_one_found or (rule.tier or 1) == 1
     if specialties:
         ordered = sorted((f for f, _ in specialties), key=lambda f: f.start)
         merged: list[str] = []
