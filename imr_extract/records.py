@@ -165,6 +165,9 @@ class Decision(_Record):
     quantity_from_schedule: int | None = column(
         'Frequency x weeks when both are single numbers, kept beside a stated total (`quantity`) so the two can be '
         'compared.')
+    quantity_min: int | None = column(
+        'A range of counts in the title ("10-16 sessions"): its lower bound; `quantity` stays empty then.')
+    quantity_max: int | None = column('The range\'s upper bound.')
     body_part: str | None = column(
         'Body part named in the title as printed, with laterality ("right wrist", "low back").')
     body_part_canonical: str | None = column(

@@ -268,10 +268,13 @@ SCHEMAS: dict[str, KindSchema] = {
                                         check_extra=_pattern_groups("min"))},
             "total": {"pattern": Key(PATTERN.meaning + "; group `n`", True, "pattern",
                                      check_extra=_pattern_groups("n"))},
+            "range": {"pattern": Key(PATTERN.meaning + "; groups `min` and `max`", True, "pattern",
+                                     check_extra=_pattern_groups("min"))},
             "product": {},
         },
         {"void": "a phrase that makes any count ambiguous (refills)", "frequency_duration": "'2x6'",
          "frequency": "sessions per week", "duration": "weeks", "total": "a stated count",
+         "range": "a range of counts ('10-16 sessions'): no single quantity, its bounds kept apart",
          "product": "quantity computed as frequency x weeks (no pattern: the rule names the computation)"},
         example_form="digits"),
     "numbers": KindSchema(

@@ -118,3 +118,15 @@ def test_a_wrapped_title_line_ending_in_an_abbreviation_still_belongs_to_the_tit
             "Decision rationale: The request is not medically necessary.\nMRI of the lumbar spine: Overturned\n")
     assert [i.title for i in split_items(text)] == [
         "Physical therapy 2 times a week for 6 weeks as requested by Dr. Smith", "MRI of the lumbar spine"]
+
+
+@pytest.mark.parametrize("title,bounds", [
+    ("Chiropractic manipulation 10-16 sessions for the lumbar spine", (10, 16)),
+    ("Physical therapy 8 to 12 visits for the knee", (8, 12)),
+    ("Physical therapy 8 sessions", (None, None)),
+])
+def test_a_range_of_counts_gives_bounds_and_no_quantity(title, bounds):
+    q = parse_quantity(title)
+    assert (q.quantity_min, q.quantity_max) == bounds
+    if bounds[0] is not None:
+        assert q.quantity is None, "a range is never one number"

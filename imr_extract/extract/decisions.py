@@ -35,7 +35,7 @@ def item_quantity(item: Item, doc: NormalizedText) -> Iterator[Finding]:
         else:
             yield f.shifted(base)
     schedule = [f for f in q.findings if f.field in ("frequency_per_week", "duration_weeks")]
-    if q.from_schedule is not None and schedule:
+    if q.from_schedule is not None and schedule and q.quantity_min is None:
         start, end = min(f.start for f in schedule) + base, max(f.end for f in schedule) + base
         rule_id = product_rule_id()
         yield Finding("quantity_from_schedule", q.from_schedule, start, end, rule_id, doc.text[start:end])

@@ -33,6 +33,8 @@ def _word_pattern() -> regex.Pattern:
     return regex.compile(rf"\b(?:{compound}|{alt})\b", regex.IGNORECASE)
 
 
+_ECHO = regex.compile(r"\s*\(\s*(\d{1,4})\s*\)")
+
 on_reset(_tables.cache_clear)
 on_reset(_word_pattern.cache_clear)
 
@@ -64,6 +66,9 @@ def digitize(text: str) -> tuple[str, list[int]]:
         out.append(rep)
         index.extend([m.start()] * len(rep))
         pos = m.end()
+        echo = _ECHO.match(text, pos)
+        if echo and echo.group(1) == rep:
+            pos = echo.end()  # "three (3)": the digits repeat the word
     out.append(text[pos:])
     index.extend(range(pos, len(text)))
     index.append(len(text))

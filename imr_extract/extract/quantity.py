@@ -25,7 +25,18 @@ class Quantity:
     duration_weeks_min: int | None = None
     duration_weeks_max: int | None = None
     from_schedule: int | None = None  # frequency x weeks, whether or not a total was stated
+    quantity_min: int | None = None  # a range of counts ("10-16 sessions"): its bounds, and no quantity
+    quantity_max: int | None = None
     findings: tuple[Finding, ...] = ()
+
+
+def blank_dates(text: str) -> str:
+    """``text`` with every date replaced by spaces of its length: a date holds no count."""
+    from .dates import find_dates
+
+    for d in find_dates(text):
+        text = text[:d.start] + " " * (d.end - d.start) + text[d.end:]
+    return text
 
 
 def _range(m: regex.Match, lo: str, hi: str) -> tuple[int, int]:
@@ -36,13 +47,13 @@ def _range(m: regex.Match, lo: str, hi: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=8192)
 def parse_quantity(title: str) -> Quantity:
-    text, index = digitize(title)
+    text, index = digitize(blank_dates(title))
 
     def finding(field: str, value, m: regex.Match, rule_id: str) -> Finding:
         a, b = index[m.start()], index[m.end()]
         return Finding(field, value, a, b, rule_id, title[a:b])
 
-    total = freq = dur = None
+    total = freq = dur = counts = None
     found: list[Finding] = []
     for rule in rules_for("frequencies"):
         if rule.role == "product":
@@ -63,6 +74,13 @@ def parse_quantity(title: str) -> Quantity:
         elif rule.role == "duration" and dur is None:
             dur = _range(m, "min", "max")
             found.append(finding("duration_weeks", dur, m, rule.id))
+        elif rule.role == "range" and counts is None:
+            counts = _range(m, "min", "max")
+            if counts[0] < counts[1]:
+                found.append(finding("quantity_min", counts[0], m, rule.id))
+                found.append(finding("quantity_max", counts[1], m, rule.id))
+            else:
+                counts = None
         elif rule.role == "total" and total is None:
             n = int(m.group("n"))
             if n > 0:
@@ -74,7 +92,7 @@ def parse_quantity(title: str) -> Quantity:
     if dur and not 0 < dur[1] <= 104:
         dur = None
     from_schedule = freq[0] * dur[0] if freq and dur and freq[0] == freq[1] and dur[0] == dur[1] else None
-    if total is None:
+    if total is None and counts is None:
         total = from_schedule
     return Quantity(
         quantity=total,
@@ -83,6 +101,8 @@ def parse_quantity(title: str) -> Quantity:
         duration_weeks_min=dur[0] if dur else None,
         duration_weeks_max=dur[1] if dur else None,
         from_schedule=from_schedule,
+        quantity_min=counts[0] if counts else None,
+        quantity_max=counts[1] if counts else None,
         findings=tuple(found),
     )
 
