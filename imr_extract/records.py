@@ -37,12 +37,16 @@ class Column:
     """One column of an output table."""
 
     name: str
-    type: str  # string | int | bool | date | list
+    type: str  # string | int | bool | date | list | citations
     description: str
     origin: str = "text"
 
 
-_TYPES = (("list[", "list"), ("dt.date", "date"), ("bool", "bool"), ("int", "int"), ("str", "string"))
+_TYPES = (("list[CitedDocumentRow", "citations"), ("list[", "list"), ("dt.date", "date"), ("bool", "bool"),
+          ("int", "int"), ("str", "string"))
+
+#: One entry of ``guideline_citations`` (a dict of these keys; Parquet: a struct).
+CitedDocumentRow = dict  # keys: source, document, year, sections, pages
 
 
 def _column_type(annotation: str) -> str:
@@ -191,6 +195,10 @@ class Decision(_Record):
     guideline_section: str | None = column('Section cited ("Massage therapy", "Special Studies").')
     guideline_work: str | None = column('For Non-MTUS citations: the cited work as printed.')
     guideline_year: int | None = column('Four-digit year printed inside the first citation.')
+    guideline_citations: list[CitedDocumentRow] = column(
+        'Every document the reviewer\'s guideline paragraph cites, in order: source (MTUS, ODG, ACOEM, other), '
+        'document (chapter or work as printed), year (edition, or revision year), sections, pages. The first '
+        'entry is the citation behind guideline_source and guideline_year.', factory=list)
     guideline_pages: str | None = column(
         'Every page printed in the MAXIMUS guideline paragraph, in order, "; "-joined.')
     rationale: str | None = column('The decision rationale, wrapped lines joined.')

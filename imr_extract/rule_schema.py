@@ -303,6 +303,8 @@ SCHEMAS: dict[str, KindSchema] = {
             "document": {"pattern": Key(PATTERN.meaning + "; group `doc`", True, "pattern",
                                         check_extra=_pattern_groups("doc"))},
             "year": {"pattern": PATTERN},
+            "revision-year": {"pattern": Key(PATTERN.meaning + "; group `year`", True, "pattern",
+                                             check_extra=_pattern_groups("year"))},
         },
         {"citation": "where a citation starts (the first decides the source)",
          "skip": "sentences about the Claims Administrator's citation, dropped from the reviewer's paragraph",
@@ -310,7 +312,15 @@ SCHEMAS: dict[str, KindSchema] = {
                     "apply) is the citation where the paragraph has no citation start",
          "work": "how a cited work is classified, tried in order",
          "pages": "page numbers", "page-item": "one page or page range of a pages list",
-         "section": "the section(s) cited", "document": "the MTUS document cited", "year": "an edition year"}),
+         "section": "the section(s) cited", "document": "the MTUS document cited", "year": "an edition year",
+         "revision-year": "the year of a revision date ('Revised 05/2021'): the year of a non-MTUS citation"}),
+    "chapters": _one("The guideline chapters (MTUS documents) of every era that a citation may name; a "
+                     "citation's document is the chapter named where it starts, as printed.", {
+        "document": Key("the chapter's title", True),
+        "source": Key("the guideline the chapter belongs to", True, choices=("MTUS",)),
+        "years": Key("the editions known (informative: the year printed decides)", True, "list"),
+        "pattern": PATTERN,
+    }),
     "services": KindSchema(
         "Item titles -> service, DWC category and subcategory; the first rule that matches wins, so the order is "
         "the logic.", {

@@ -13,7 +13,8 @@ a test fails when this file and the code disagree.
 
 Every run writes each table as `<table>.csv` and `<table>.parquet` (plus `imr.duckdb` with
 `--formats duckdb`). Types: `string`; `int` (Parquet int64, empty when not stated); `bool`;
-`date` (ISO `YYYY-MM-DD` in CSV, Parquet date32); `list` (JSON array in CSV, Parquet list<string>).
+`date` (ISO `YYYY-MM-DD` in CSV, Parquet date32); `list` (JSON array in CSV, Parquet list<string>);
+`citations` (JSON array of objects in CSV; Parquet list<struct<source, document, year, sections, pages>>).
 An empty cell means the letter does not state the value: nothing is guessed or defaulted.
 
 Origin: `text` columns are read from the letter, and every non-empty one has an `evidence` row

@@ -24,7 +24,9 @@ from imr_extract.run.batch import RunSettings, run
 
 FORMATS = ("parquet", "csv", "duckdb")
 ARROW = {"string": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "date": pa.date32(),
-         "list": pa.list_(pa.string())}
+         "list": pa.list_(pa.string()),
+         "citations": pa.list_(pa.struct([("source", pa.string()), ("document", pa.string()), ("year", pa.int64()),
+                                          ("sections", pa.list_(pa.string())), ("pages", pa.string())]))}
 
 
 def letters_folder() -> Path:

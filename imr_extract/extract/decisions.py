@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 from ..text.normalize import NormalizedText, unwrap
 from .findings import Finding
+from ..rules import first_rule
+from .citations import parse_citations
 from .guideline import parse_guideline
 from .items import Item
 from .quantity import parse_quantity, product_rule_id
@@ -83,6 +85,10 @@ def item_guideline(item: Item, doc: NormalizedText) -> Iterator[Finding]:
         if value is not None:
             rule_id = cite.rule_ids.get(column) or cite.rule_id
             yield Finding(column, value, span.start, span.end, rule_id, span.text(doc))
+    cited = parse_citations(span.text(doc))
+    if cited:
+        yield Finding("guideline_citations", [c.as_dict() for c in cited], span.start, span.end,
+                      cited[0].rule_id or cite.rule_id or first_rule("guidelines", "citation").id, span.text(doc))
 
 
 def item_rationale(item: Item, doc: NormalizedText) -> Iterator[Finding]:

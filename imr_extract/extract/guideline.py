@@ -29,7 +29,7 @@ def _pattern(role: str) -> regex.Pattern:
     return first_rule("guidelines", role).regex
 
 
-def _citations(text: str):
+def citation_starts(text: str):
     starts = []
     for rule in rules_for("guidelines", "citation"):
         for m in rule.regex.finditer(text):
@@ -43,7 +43,7 @@ def _citations(text: str):
     return kept
 
 
-def _classify_work(work: str, introduced: str) -> tuple[str | None, str | None]:
+def classify_work(work: str, introduced: str) -> tuple[str | None, str | None]:
     """The first `work` rule that applies to citations introduced this way and matches the cited work."""
     for rule in rules_for("guidelines", "work"):
         if introduced in rule.applies_to and rule.regex.search(work):
@@ -56,7 +56,7 @@ def parse_guideline(text: str) -> Citation:
     """The first citation decides; a paragraph with no recognisable citation gives no source."""
     flat = _pattern("skip").sub(" ", unwrap(text)).strip()
     pages = extract_pages(flat)
-    cites = _citations(flat)
+    cites = citation_starts(flat)
     if cites:
         start, end, rule = cites[0]
         stop = cites[1][0] if len(cites) > 1 else len(flat)
@@ -64,14 +64,14 @@ def parse_guideline(text: str) -> Citation:
         source, rule_id = rule.source, rule.id
     else:
         start, stop, body = 0, len(flat), flat
-        source, rule_id = _classify_work(flat, "bare")
+        source, rule_id = classify_work(flat, "bare")
         if source is None:
             mention = _first_mention(flat)
             if mention is None:
                 return Citation(None, None, pages, None, None, None, None, 0, 0, page_rule_ids(pages))
             start, stop = mention
             body = flat[start:stop]
-            source, rule_id = _classify_work(body, "prose")
+            source, rule_id = classify_work(body, "prose")
             year_text = flat[_sentence_start(flat, start):stop]
             year = first_year(year_text)
             return Citation(source, year, pages, None, None, body.rstrip(" .") if source != "MTUS" else None,
@@ -83,11 +83,11 @@ def parse_guideline(text: str) -> Citation:
         return Citation("none", None, pages, None, None, None, rule_id, start, stop, page_rule)
     work = None
     if source == "prose":
-        source, rule_id = _classify_work(body, "prose")
+        source, rule_id = classify_work(body, "prose")
     if source == "non-MTUS":
-        source, rule_id = _classify_work(body, "non-mtus")
+        source, rule_id = classify_work(body, "non-mtus")
         work = body.rstrip(" .") or None
-    year = first_year(body)
+    year = (revision_year(body) if source != "MTUS" else None) or first_year(body)
     document = section = None
     if source == "MTUS":
         m = _pattern("document").search(flat[start:stop])
@@ -125,6 +125,15 @@ def _first_mention(flat: str) -> tuple[int, int] | None:
 def _sentence_start(flat: str, pos: int) -> int:
     cut = flat.rfind(". ", 0, pos)
     return 0 if cut < 0 else cut + 2
+
+
+def revision_year(text: str) -> int | None:
+    """The year of a revision date printed with a citation ("Revised 05/2021", "updated 06/05/2014")."""
+    for rule in rules_for("guidelines", "revision-year"):
+        m = rule.regex.search(text)
+        if m:
+            return int(m.group("year"))
+    return None
 
 
 def first_year(text: str) -> int | None:

@@ -28,8 +28,10 @@ def _csv_options():
 def arrow_schema(columns: tuple[Column, ...]):
     import pyarrow as pa
 
+    citation = pa.struct([("source", pa.string()), ("document", pa.string()), ("year", pa.int64()),
+                          ("sections", pa.list_(pa.string())), ("pages", pa.string())])
     types = {"string": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "date": pa.date32(),
-             "list": pa.list_(pa.string())}
+             "list": pa.list_(pa.string()), "citations": pa.list_(citation)}
     return pa.schema([pa.field(c.name, types[c.type]) for c in columns])
 
 
@@ -40,6 +42,8 @@ def _arrow_value(col: Column, value: Any) -> Any:
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
     if col.type == "list":
         return [str(v) for v in value] or None
+    if col.type == "citations":
+        return list(value) or None
     if col.type == "int":
         return int(value)
     if col.type == "bool":
@@ -68,7 +72,7 @@ def _fast_array(col: Column, values: list[Any], arrow_type):
 
     if col.type == "date":
         return pa.array([v or None for v in values], type=pa.string()).cast(arrow_type)
-    if col.type == "list":
+    if col.type in ("list", "citations"):
         return pa.array([list(v) if v else None for v in values], type=arrow_type)
     if col.type == "string":
         return pa.array([v if v != "" else None for v in values], type=arrow_type)
@@ -82,8 +86,9 @@ def csv_ready(batch, columns: tuple[Column, ...]):
     arrays = []
     for c in columns:
         col = batch.column(c.name)
-        if c.type == "list":
-            col = pa.array([json.dumps(v) if v else None for v in col.to_pylist()], type=pa.string())
+        if c.type in ("list", "citations"):
+            col = pa.array([json.dumps(v, ensure_ascii=False) if v else None for v in col.to_pylist()],
+                           type=pa.string())
         arrays.append(col)
     return pa.table(arrays, names=[c.name for c in columns])
 

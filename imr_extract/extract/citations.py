@@ -1,0 +1,175 @@
+"""Every document the reviewer's guideline paragraph cites, in order: source, document, year, sections, pages.
+
+A paragraph is cut at each citation start ("Decision based on MTUS ...", "Decision based on Non-MTUS
+Citation ..."), or, in prose, at each guideline it names; a citation of the MTUS that names several
+chapters (patterns/chapters.yaml) each with its edition year is one document per chapter. The
+first entry is the citation that decides ``guideline_source`` and ``guideline_year``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from ..rules import first_rule, on_reset, rules_for
+from ..text.normalize import unwrap
+from .guideline import citation_starts, classify_work, extract_pages, first_year, revision_year
+
+_SECTION_LABEL = regex.compile(r"\bSection\(?s?\)?\s*:?\s*", regex.IGNORECASE)
+_PAGE_LABEL = regex.compile(r",?\s*\b(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)\s*:?\s*\d", regex.IGNORECASE)
+_YEAR_AFTER = regex.compile(r"[\s,(]*((?:19|20)\d\d)\b\)?")
+_ODG_NAME = regex.compile(r"\A\W*(?:the\s+)?(?:Work\s+Loss\s+Data\s+Institute[^,;]*[,;]\s*)?"
+                          r"(?:Official\s+Disability\s+Guidelines?\s*(?:\(ODG\))?|ODG)(?:[\s-]+TWC)?\s*,?\s*",
+                          regex.IGNORECASE)
+_DOC_END = regex.compile(r",\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?"
+                         r"|,?\s*\b(?:19|20)\d\d\b|[.;](?:\s|$)|\s*\Z", regex.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CitedDocument:
+    """One document a guideline paragraph cites."""
+
+    source: str | None  # MTUS | ODG | ACOEM | other
+    document: str | None
+    year: int | None
+    sections: tuple[str, ...]
+    pages: str | None
+    rule_id: str | None
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "document": self.document, "year": self.year,
+                "sections": list(self.sections), "pages": self.pages}
+
+
+def _flat(paragraph: str) -> str:
+    return first_rule("guidelines", "skip").regex.sub(" ", unwrap(paragraph)).strip()
+
+
+@lru_cache(maxsize=8192)
+def parse_citations(paragraph: str) -> tuple[CitedDocument, ...]:
+    """The documents cited, in order (none when the reviewer cited no evidence)."""
+    flat = _flat(paragraph)
+    starts = citation_starts(flat)
+    segments: list[tuple[int, int, str, str]] = []  # (body start, end, how introduced, rule id)
+    if starts:
+        for i, (a, b, rule) in enumerate(starts):
+            stop = starts[i + 1][0] if i + 1 < len(starts) else len(flat)
+            if rule.source == "none":
+                continue
+            segments.append((b, stop, rule.source, rule.id))
+    else:
+        for a, b in _mentions(flat):
+            segments.append((a, b, "prose", ""))
+    out: list[CitedDocument] = []
+    for a, b, introduced, rule_id in segments:
+        body = flat[a:b].strip(" :;")
+        if not body:
+            continue
+        if introduced == "MTUS":
+            out.extend(_mtus(body, rule_id))
+            continue
+        source, work_rule = classify_work(body, "prose" if introduced == "prose" else "non-mtus") \
+            if introduced in ("prose", "non-MTUS") else (introduced, rule_id)
+        if source == "MTUS" and introduced == "prose":
+            out.extend(_mtus(body, work_rule or rule_id))
+            continue
+        out.append(_other(body, source, work_rule or rule_id))
+    return tuple(out)
+
+
+on_reset(parse_citations.cache_clear)
+
+
+def _mentions(flat: str) -> list[tuple[int, int]]:
+    """Spans of prose naming guidelines: from each named guideline to the next of another kind."""
+    found = sorted((m.start(), m.end(), r.id) for r in rules_for("guidelines", "mention") for m in r.regex.finditer(flat))
+    spans: list[tuple[int, int]] = []
+    last_rule = None
+    for start, _end, rid in found:
+        if rid == last_rule:
+            continue  # the same guideline named again in its own citation
+        spans.append((start, len(flat)))
+        last_rule = rid
+    return [(a, spans[i + 1][0] if i + 1 < len(spans) else b) for i, (a, b) in enumerate(spans)]
+
+
+def _chapters(body: str) -> list[tuple[int, int, str]]:
+    """(start, end, rule id) of every chapter the text names, longest first where two overlap."""
+    hits = sorted(((m.start(), m.end(), r.id) for r in rules_for("chapters") for m in r.regex.finditer(body)),
+                  key=lambda h: (h[0], h[0] - h[1]))
+    kept: list[tuple[int, int, str]] = []
+    for h in hits:
+        if kept and h[0] < kept[-1][1]:
+            continue
+        kept.append(h)
+    return kept
+
+
+def _mtus(body: str, rule_id: str) -> list[CitedDocument]:
+    """An MTUS citation: one document per chapter named with its edition year (or the one chapter named)."""
+    lead = regex.match(r"\A\W*(?:(?:CA|California)\s+)?(?:MTUS|Medical\s+Treatment\s+Utilization\s+Schedule)?"
+                       r"\s*(?:\(?ACOEM\)?\s*)?(?:Guidelines?\s*,?\s*)?", body, regex.IGNORECASE)
+    pos = lead.end() if lead else 0
+    chapters = [c for c in _chapters(body) if c[0] >= pos]
+    # a chapter starts a document where it opens the citation, or where its edition year follows it
+    starts = [c for i, c in enumerate(chapters)
+              if (i == 0 and c[0] - pos < 40) or _YEAR_AFTER.match(body, c[1])]
+    if not starts:
+        return [_document(body, pos, len(body), None, "MTUS", rule_id)]
+    out = []
+    for i, (a, b, _chapter) in enumerate(starts):
+        stop = starts[i + 1][0] if i + 1 < len(starts) else len(body)
+        out.append(_document(body, a, stop, b, "MTUS", rule_id))
+    return out
+
+
+def _document(body: str, start: int, stop: int, doc_end: int | None, source: str, rule_id: str) -> CitedDocument:
+    piece = body[start:stop]
+    if doc_end is None:
+        end = _DOC_END.search(piece)
+        doc_end = start + (end.start() if end else len(piece))
+    document = body[start:doc_end].strip(" ,.;:") or None
+    year_match = _YEAR_AFTER.match(body, doc_end)
+    year = int(year_match.group(1)) if year_match else first_year(body[doc_end:stop])
+    return CitedDocument(source, document, year, _sections(piece), extract_pages(piece), rule_id)
+
+
+def _other(body: str, source: str | None, rule_id: str) -> CitedDocument:
+    """A non-MTUS citation: the document named (ODG chapter, ACOEM chapter, or the work), its revision year."""
+    pos = 0
+    if source == "ODG":
+        m = _ODG_NAME.match(body)
+        pos = m.end() if m else 0
+    end = _DOC_END.search(body, pos)
+    doc_end = end.start() if end else len(body)
+    document = body[pos:doc_end].strip(" ,.;:") or None
+    if source == "ODG" and document is None:
+        document = None
+    return CitedDocument(source, document, revision_year(body) or first_year(body), _sections(body),
+                         extract_pages(body), rule_id)
+
+
+def _sections(piece: str) -> tuple[str, ...]:
+    """The section names printed after "Section(s):", split where a comma or semicolon starts another name."""
+    label = _SECTION_LABEL.search(piece)
+    if not label:
+        return ()
+    rest = piece[label.end():]
+    cut = _PAGE_LABEL.search(rest)
+    rest = rest[:cut.start()] if cut else rest
+    rest = regex.split(r"(?<=[a-z)])\.(?:\s|$)", rest)[0].strip(" .;,")
+    names: list[str] = []
+    depth = 0
+    current = ""
+    for i, ch in enumerate(rest):
+        depth += (ch == "(") - (ch == ")")
+        nxt = rest[i + 1:].lstrip()
+        if depth == 0 and (ch == ";" or (ch == "," and nxt[:1].isupper())):
+            names.append(current)
+            current = ""
+            continue
+        current += ch
+    names.append(current)
+    names = [regex.sub(r",?\s+(?:and|&)\s*$", "", n).strip(" .,;&") for n in names]
+    return tuple(n for n in names if n)
