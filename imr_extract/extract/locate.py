@@ -477,9 +477,16 @@ def _strip_title(text: str, bounds: tuple[int, int], title: str, rule_id: str) -
         pos = q.end() if q else pos
     else:
         label = first_rule("items", "short-label").regex.match(text, pos, b)
-        if label:
+        if label and _names_the_item(text[pos:label.end()], title):
             pos = label.end()
     return trimmed(text, pos, b, rule_id)
+
+
+def _names_the_item(label: str, title: str) -> bool:
+    """Whether a short label ("Butrans:", "Cervical MRI:") names the item: a few words, or a word of its title."""
+    words = _folded_words(label)
+    title_words = {w for w in _folded_words(title) if len(w) >= 4}
+    return len(words) <= 3 or any(w in title_words for w in words if len(w) >= 4)
 
 
 def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located:
