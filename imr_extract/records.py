@@ -142,7 +142,15 @@ class Letter(_Record):
     reviewer_board_certified: bool | None = column(
         'True only where the letter says the reviewer is board certified; empty otherwise.')
     reviewer_license_states: list[str] = column('States where the reviewer is licensed.', factory=list)
-    diagnoses: list[str] = column('Diagnoses listed in the case summary ("diagnosed with A, B and C").', factory=list)
+    diagnoses: list[str] = column(
+        'The diagnoses the case summary states with explicit diagnosis wording, one entry per diagnosis, as printed '
+        '(without the cue words); a coded diagnosis with internal commas is one entry.', factory=list)
+    diagnosis_codes: list[str] = column(
+        'ICD-10-CM code of each diagnosis, aligned with `diagnoses` (null where the text is not a code title; the '
+        'code set of simple-icd-10-cm); empty when no diagnosis is a code title.', factory=list)
+    diagnosis_chapters: list[str] = column(
+        'ICD-10-CM chapter (body system) of each coded diagnosis, aligned with `diagnoses` ("Musculoskeletal", '
+        '"Nervous system", ...).', factory=list)
     n_items: int | None = column('Number of disputed items that received a decision.', origin="derived")
     n_upheld: int | None = column('Items whose denial was upheld.', origin="derived")
     n_overturned: int | None = column('Items whose denial was overturned.', origin="derived")

@@ -370,11 +370,20 @@ SCHEMAS: dict[str, KindSchema] = {
         "pattern": PATTERN,
     }),
     "diagnoses": KindSchema(
-        "How the case summary states diagnoses.", {
+        "How the case summary states diagnoses, and how a list of them is cut.", {
             "cue": {"pattern": PATTERN},
             "separator": {"pattern": PATTERN},
+            "qualifier": {"pattern": PATTERN},
+            "modifier": {"pattern": PATTERN},
+            "stop": {"pattern": PATTERN},
+            "code-title": {},
         },
-        {"cue": "words that introduce a diagnosis list", "separator": "what separates diagnoses in a list"}),
+        {"cue": "words that introduce diagnoses (never part of one)",
+         "separator": "what separates diagnoses in a list written with commas",
+         "qualifier": "a piece after a comma that only qualifies the diagnosis before it",
+         "modifier": "a word before 'and' that qualifies the same noun as the words after it",
+         "stop": "where an entry's sentence turns to something else",
+         "code-title": "the ICD-10-CM title match that gives a diagnosis its code (no pattern: the code set decides)"}),
     "debris": KindSchema(
         "Page-break debris removed by the normalizer.", {
             "page-line": {"pattern": PATTERN},

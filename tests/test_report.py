@@ -286,8 +286,9 @@ def test_new_columns_are_drawn_when_a_run_has_them():
 
 def test_missing_columns_say_not_in_this_run(corpus_figures):
     tables, figures = corpus_figures
-    assert "diagnosis_chapters" not in tables["letters"].columns  # remove this test's premise once it is
-    notes = [a.text for a in figures["diagnosis-chapters"].layout.annotations]
+    letters = tables["letters"].drop(columns=["diagnosis_chapters"])
+    dec = charts.decisions_with_letters(letters, tables["decisions"])
+    notes = [a.text for a in charts.diagnosis_chapters(dec, letters).layout.annotations]
     assert notes == ["diagnosis_chapters: not in this run"]
     dec = tables["decisions"].drop(columns=["service_subcategory"])
     assert "not in this run" in charts.outcome_by_drug_class(dec).layout.annotations[0].text

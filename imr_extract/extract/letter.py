@@ -15,7 +15,7 @@ from typing import Any
 from ..records import DECISION_COLUMNS, LETTER_COLUMNS, Decision, LetterRecord, evidence_for
 from ..text.normalize import NormalizedText
 from ..text.sections import Section, Sections, detect_layout, split_sections
-from . import decisions, header, patient, reviewer
+from . import decisions, diagnosis, header, patient, reviewer
 from .findings import Finding
 from .items import Item
 from .locate import Located, by_decision_lines, by_determination_list, by_issue_list, locate_items
@@ -42,7 +42,7 @@ def _ur_date(text: str) -> Iterator[Finding]:
 EXTRACTORS: dict[str, tuple[Any, ...]] = {
     "header": (header.extract_header,),
     "credentials": (reviewer.extract_reviewer,),
-    "summary": (patient.extract_age, patient.extract_sex, _injury_date, _ur_date, patient.extract_diagnoses),
+    "summary": (patient.extract_age, patient.extract_sex, _injury_date, _ur_date, diagnosis.extract_diagnoses),
     "decision_intro": (_ur_date,),
     "item": (decisions.item_heading, decisions.item_quantity, decisions.item_body_part, decisions.item_service,
              decisions.item_guideline, decisions.item_rationale),
@@ -76,17 +76,24 @@ def collect_findings(doc: NormalizedText, sections: Sections) -> Iterator[tuple[
                 yield section.kind, f.shifted(section.start)
 
 
-def assign_letter_fields(found: Iterable[tuple[str, Finding]]) -> dict[str, Finding]:
-    """One finding per letter column: the highest-precedence section's, the first within it."""
+#: List columns whose findings add up: each finding is one entry (one diagnosis), all of one section's kept.
+ACCUMULATING = frozenset({"diagnoses"})
+
+
+def assign_letter_fields(found: Iterable[tuple[str, Finding]]) -> dict[str, list[Finding]]:
+    """The findings of each letter column: the highest-precedence section's first one (for a column of
+    ACCUMULATING, all of that section's, in order)."""
     rank = {kind: i for i, kind in enumerate(SECTION_PRECEDENCE)}
-    chosen: dict[str, tuple[int, Finding]] = {}
+    chosen: dict[str, tuple[int, list[Finding]]] = {}
     columns = {c.name for c in LETTER_COLUMNS}
     for kind, f in found:
         if f.field not in columns:
             continue  # a finding kept only to pair others (an ignored header label)
         r = rank.get(kind, len(rank))
         if f.field not in chosen or r < chosen[f.field][0]:
-            chosen[f.field] = (r, f)
+            chosen[f.field] = (r, [f])
+        elif r == chosen[f.field][0] and f.field in ACCUMULATING:
+            chosen[f.field][1].append(f)
     return {k: v[1] for k, v in chosen.items()}
 
 
@@ -120,17 +127,21 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
     sections = split_sections(doc, layout, layout_rule)
     letter_id = letter_id_for(doc.text)
     found = list(collect_findings(doc, sections))
+    located: Located = locate_items(doc, sections, ITEM_LOCATORS)
+    found = _before_the_items(found, located)
     chosen = assign_letter_fields(found)
     layout_finding = Finding("layout", layout, marker[0], marker[1], layout_rule, doc.text[marker[0]:marker[1]])
     record = LetterRecord(letter_id=letter_id, source_path=source_path, source_type=source_type,
                           page_count=doc.page_count, layout=layout, text=doc.text, sections=sections,
                           findings=found)
-    for name, f in chosen.items():
-        setattr(record, name, _typed(name, f.value))
+    for name, fs in chosen.items():
+        value = [v for f in fs for v in f.value] if name in ACCUMULATING else fs[0].value
+        setattr(record, name, _typed(name, value))
     evidence = [evidence_for(letter_id, None, layout_finding, doc)]
-    evidence += [evidence_for(letter_id, None, f, doc) for f in chosen.values()]
-    evidence += _canonical_specialties(record, chosen.get("reviewer_specialties"), doc)
-    located: Located = locate_items(doc, sections, ITEM_LOCATORS)
+    evidence += [evidence_for(letter_id, None, f, doc) for fs in chosen.values() for f in fs]
+    specialties = chosen.get("reviewer_specialties")
+    evidence += _canonical_specialties(record, specialties[0] if specialties else None, doc)
+    evidence += _diagnosis_codes(record, chosen.get("diagnoses", []), doc)
     record.findings += [("items", note) for note in located.notes]
     for n, item in enumerate(located.items, start=1):
         item_found = [f for extractor in EXTRACTORS["item"] for f in extractor(item, doc)]
@@ -145,6 +156,43 @@ def parse_normalized(doc: NormalizedText, source_path: str = "", source_type: st
         record.overall_outcome = outcomes[0] if len(set(outcomes)) == 1 else "partial"
     record.evidence = evidence
     return record
+
+
+def _before_the_items(found: list[tuple[str, Finding]], located: Located) -> list[tuple[str, Finding]]:
+    """Drop diagnoses read where the items are discussed: a summary section that runs on into the decisions
+    (its end unmarked) must not lend the rationale's words to the case summary."""
+    starts = [span.start for item in located.items for span in item.parts.values()]
+    if not starts:
+        return found
+    first = min(starts)
+    return [(k, f) for k, f in found if not (f.field in ACCUMULATING and f.start >= first)]
+
+
+def _diagnosis_codes(record: LetterRecord, found: list[Finding], doc: NormalizedText) -> list:
+    """diagnosis_codes and diagnosis_chapters, aligned with diagnoses; an evidence row per code given."""
+    if not record.diagnoses:
+        return []
+    from ..rules import first_rule
+    from .icd import lookup
+
+    rule_id = first_rule("diagnoses", "code-title").id
+    codes: list[str | None] = []
+    chapters: list[str | None] = []
+    rows = []
+    for f in found:
+        match = lookup(f.value[0])
+        codes.append(match.code if match else None)
+        chapters.append(match.chapter_label if match else None)
+        if match:
+            rows.append(evidence_for(record.letter_id or "", None,
+                                     Finding("diagnosis_codes", match.code, f.start, f.end, rule_id, f.text), doc))
+            rows.append(evidence_for(record.letter_id or "", None,
+                                     Finding("diagnosis_chapters", match.chapter_label, f.start, f.end, rule_id,
+                                             f.text), doc))
+    if rows:  # aligned with diagnoses; empty when no diagnosis is a code title
+        record.diagnosis_codes = codes
+        record.diagnosis_chapters = chapters
+    return rows
 
 
 def _canonical_specialties(record: LetterRecord, found: Finding | None, doc: NormalizedText) -> list:

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 
 import regex
 
-from ..rules import first_rule, load_rules, rules_for
-from ..text.normalize import unwrap
+from ..rules import load_rules, rules_for
 from .dates import date_for_token, mask_dates
 from .findings import Finding
 from .numbers import word_value
@@ -67,23 +66,3 @@ def extract_dated(text: str, field: str) -> Iterator[Finding]:
             d = date_for_token(masked, m.start("date"), dates)
             yield Finding(field, d.iso, d.start, d.end, rule.id, d.text)
             return
-
-
-def extract_diagnoses(text: str) -> Iterator[Finding]:
-    """The list after the earliest diagnosis cue, up to the end of its sentence, split at every separator."""
-    from ..text.nlp import sentence_end
-
-    cues = [(m, rule) for rule in rules_for("diagnoses", "cue") if (m := rule.regex.search(text))]
-    if not cues:
-        return
-    m, rule = min(cues, key=lambda c: (c[0].start(), -c[0].end()))
-    sent_end = sentence_end(text, m.end())
-    span = text[m.end():sent_end].rstrip(" .;\n")
-    separator = first_rule("diagnoses", "separator").regex
-    items = []
-    for part in separator.split(unwrap(span)):
-        part = part.strip(" :,-\"'").removeprefix("the ").strip()
-        if 2 < len(part) < 120:
-            items.append(part)
-    if items:
-        yield Finding("diagnoses", items, m.end(), m.end() + len(span), rule.id, text[m.start():m.end() + len(span)])

@@ -41,7 +41,7 @@ def _arrow_value(col: Column, value: Any) -> Any:
     if col.type == "date":
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
     if col.type == "list":
-        return [str(v) for v in value] or None
+        return [None if v is None else str(v) for v in value] or None
     if col.type == "citations":
         return list(value) or None
     if col.type == "int":
