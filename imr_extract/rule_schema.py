@@ -23,10 +23,11 @@ HEADER_VALUE_TYPES = ("date", "case_number", "priority")
 
 #: The DWC treatment-request categories (FIELDS.md), each with the subcategories used here.
 CATEGORIES: dict[str, tuple[str, ...]] = {
+    # the drug classes of the DWC's decision search
     "Pharmaceuticals": (
-        "opioids", "topical analgesics", "muscle relaxants", "NSAIDs", "anticonvulsants",
-        "antidepressants", "proton pump inhibitors", "H2 blockers", "sleep aids",
-        "benzodiazepines", "antiemetics", "compounded/medical foods", "other",
+        "opioids", "NSAID", "muscle relaxant", "topical analgesics", "topical compounds", "PPI", "H2 blocker",
+        "antidepressant", "anti-epilepsy drugs", "benzodiazepine", "sedative-hypnotics", "antiemetic",
+        "medical food", "compounded oral suspension", "antibiotic", "corticosteroid", "other",
     ),
     "Rehabilitation": (
         "physical therapy", "chiropractic", "acupuncture", "occupational therapy", "massage",
@@ -342,7 +343,8 @@ SCHEMAS: dict[str, KindSchema] = {
         implicit_role="service"),
     "drugs": KindSchema(
         "Drug names (generic and brand) -> generic name and class.", {
-            "drug": {"drug": Key("the generic name, lowercase (combinations joined with '/')", True),
+            "drug": {"drug": Key("the generic name, lowercase (combinations joined with '/'); left out for a product "
+                                 "(a medical food) whose ingredients are no one generic", False),
                      "subcategory": Key("the pharmaceutical class", True, choices=CATEGORIES["Pharmaceuticals"]),
                      "pattern": PATTERN},
             "strength": {"pattern": PATTERN},
