@@ -18,7 +18,10 @@ class Column:
 
 
 LETTER_COLUMNS: tuple[Column, ...] = (
-    Column("letter_id", "string", "Stable id: first 16 hex digits of the SHA-256 of the normalized letter text."),
+    Column("letter_id", "string", "First 16 hex digits of the SHA-256 of the normalized letter text: the same for "
+                                  "every copy of a letter whatever its file name or bytes (a re-saved PDF), and across "
+                                  "runs and versions that normalize the text alike; it differs between "
+                                  "--pdf-backend readers when their texts differ (join such runs on case_number)."),
     Column("source_path", "string", "The input file (for a zip member: `archive.zip!member`)."),
     Column("source_type", "string", "`pdf` or `text`."),
     Column("content_hash", "string", "SHA-256 of the input file's bytes (resume and duplicate detection)."),
@@ -93,9 +96,11 @@ DECISION_COLUMNS: tuple[Column, ...] = (
 ERROR_COLUMNS: tuple[Column, ...] = (
     Column("source_path", "string", "The input that could not become a letter."),
     Column("content_hash", "string", "SHA-256 of the input's bytes (empty when it could not be read)."),
-    Column("error_kind", "string", "empty_file, unreadable_file, file_too_large, corrupt_archive, corrupt_pdf, encrypted_pdf, "
-                                   "no_text_layer, undecodable_text, not_an_imr_letter, duplicate (same bytes as an "
-                                   "earlier input), timeout, worker_crashed, internal_error."),
+    Column("error_kind", "string", "empty_file, unreadable_file, file_too_large, corrupt_archive, encrypted_archive, "
+                                   "unsupported_archive, refused_symlink, corrupt_pdf, encrypted_pdf, no_text_layer, "
+                                   "undecodable_text, not_an_imr_letter, duplicate (the same letter text as an earlier "
+                                   "input, named in the message), timeout, memory_limit, worker_crashed, "
+                                   "internal_error."),
     Column("message", "string", "What went wrong and what to do about it."),
 )
 
