@@ -51,6 +51,9 @@ def serve(conn: Connection, settings: WorkerSettings, close_fds: tuple[int, ...]
         except OSError:
             pass
     _die_with_parent()
+    import faulthandler
+
+    faulthandler.disable()  # a letter that aborts the process (the memory cap) is a row, not a stack dump
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     from .worker import limit_memory, warm_up
 
