@@ -55,22 +55,31 @@ def _read_json(lines: bytes, read_schema):
 
 def table_from_rows(rows: list[dict[str, Any]], columns: tuple[Column, ...], schema=None, ints: dict | None = None):
     """Dict rows -> Arrow table of ``schema`` (default: the columns' own). Empty text and empty lists
-    are missing values; ``ints`` adds whole int64 columns (name -> values) after the declared ones."""
+    are missing values; ``ints`` adds whole int64 columns (name -> values) after the declared ones.
+
+    The rows travel column by column in one JSON document (``{"col": [v1, v2, ...], ...}``): one
+    encoder call per table rather than one per row, and no key repeated per value.
+    """
     import pyarrow as pa
 
     ints = ints or {}
     schema = schema or schema_for(columns, extra=[pa.field(name, pa.int64()) for name in ints])
     if not rows:
-        return schema.empty_table()
-    read_schema = pa.schema([pa.field(c.name, pa.string() if c.type == "date" else arrow_type(c.type))
-                             for c in columns])
+        return pa.Table.from_batches([], schema=schema)  # (empty_table() would import pandas)
+    read_schema = pa.schema([pa.field(c.name, pa.list_(pa.string() if c.type == "date" else arrow_type(c.type)))
+                             for c in columns] + [pa.field(name, pa.list_(pa.int64())) for name in ints])
+
+    def document(source: list[dict[str, Any]]) -> bytes:
+        data: dict[str, list] = {c.name: [r.get(c.name) for r in source] for c in columns}
+        data.update({name: list(values) for name, values in ints.items()})
+        return _dumps(data).encode("utf-8")
+
     try:
-        raw = _read_json("\n".join(map(_dumps, rows)).encode("utf-8"), read_schema)
+        raw = _read_json(document(rows), read_schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a value of another type: coerce it the slow way
-        raw = _read_json("\n".join(_dumps(_coerced(r, columns)) for r in rows).encode("utf-8"), read_schema)
-    arrays = [_clean(raw.column(c.name).combine_chunks(), c) for c in columns]
-    for values in ints.values():
-        arrays.append(int_array(values))
+        raw = _read_json(document([_coerced(r, columns) for r in rows]), read_schema)
+    arrays = [_clean(raw.column(c.name).chunk(0).values, c) for c in columns]
+    arrays += [raw.column(name).chunk(0).values for name in ints]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -70,6 +70,7 @@ class Database:
 
 def _arrow_table(out_dir: Path, table: str, columns):
     """A finished run's table with the schema's types; an empty table when the run wrote none."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from .write import arrow_schema
@@ -77,8 +78,8 @@ def _arrow_table(out_dir: Path, table: str, columns):
     schema = arrow_schema(columns, table)
     path = out_dir / f"{table}.parquet"
     if not path.exists():
-        return schema.empty_table()
-    return pq.read_table(path).select([c.name for c in columns]).cast(schema)
+        return pa.Table.from_batches([], schema=schema)  # (empty_table() would import pandas)
+    return pq.ParquetFile(path).read().select([c.name for c in columns]).cast(schema)
 
 
 def write_duckdb(out_dir: str | Path) -> Path:

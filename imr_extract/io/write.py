@@ -227,7 +227,8 @@ def selected_batches(store: PartStore, selection: Selection, table: str, columns
 
     for stem in selection.order:
         chosen = selection.parts[stem]
-        t = pq.read_table(store.part_file(stem, table), columns=columns and [*columns, SEQ])
+        # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which imports pandas
+        t = pq.ParquetFile(store.part_file(stem, table)).read(columns=columns and [*columns, SEQ])
         if not t.num_rows:
             continue
         seqs = t.column(SEQ)

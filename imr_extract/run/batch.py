@@ -312,6 +312,9 @@ def _dispatch(tasks: list[Task], state: _RunState, settings: RunSettings, store:
         wsettings = WorkerSettings(settings.max_bytes, settings.pdf_backend, run_no, str(out_dir), max_memory)
         if len(chunks) > 1:
             warm_up()  # once, before forking: every worker inherits the compiled rules
+            import gc
+
+            gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
         _use_system_allocator()
         pool = Pool(settings.workers, settings.timeout,
                     start=lambda fds: fork_worker(wsettings, (lock.fd, *fds)), memory_capped=bool(max_memory))

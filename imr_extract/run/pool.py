@@ -55,13 +55,12 @@ def serve(conn: Connection, settings: WorkerSettings, close_fds: tuple[int, ...]
 
     faulthandler.disable()  # a letter that aborts the process (the memory cap) is a row, not a stack dump
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
-    from .worker import limit_memory, warm_up
+    from .worker import import_writers, limit_memory, warm_up
 
     if settings.warm_up:
         warm_up()
+    import_writers()  # before the memory cap: imports are start-up, not a letter's work
     import pyarrow as pa
-    import pyarrow.json  # noqa: F401  (before the memory cap: imports are start-up, not a letter's work)
-    import pyarrow.parquet  # noqa: F401
 
 
     pa.set_cpu_count(1)
