@@ -149,12 +149,17 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
         if bar is not None and state.failures:
             bar.update(len(state.failures))
         try:
+            import time
+
+            t0 = time.perf_counter()
             _dispatch(tasks, state, settings, store, run_no, out_dir, lock)
             if bar is not None:
                 bar.close()
+            t1 = time.perf_counter()
             selection, stats = _select(refs, store.load(), state)
             selection.extra["audit"] = _batch_audit(store, selection, refs)
             counts = finalize(store, out_dir, selection, settings.formats)
+            log.debug("letters processed in %.2f s, tables written in %.2f s", t1 - t0, time.perf_counter() - t1)
         except KeyboardInterrupt:
             _close(bar)
             saved = sum(len(p.inputs) for p in store.load())
@@ -307,6 +312,7 @@ def _dispatch(tasks: list[Task], state: _RunState, settings: RunSettings, store:
                     store.commit(result.stem, result.encoded, result.inputs, run_no)
                 state.done(result)
 
+            _prepare_tables(settings)
             run_dask(chunks, wsettings, settings, done, failed, state.progress)
             return
         wsettings = WorkerSettings(settings.max_bytes, settings.pdf_backend, run_no, str(out_dir), max_memory)
@@ -315,12 +321,27 @@ def _dispatch(tasks: list[Task], state: _RunState, settings: RunSettings, store:
             import gc
 
             gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
-        _use_system_allocator()
         pool = Pool(settings.workers, settings.timeout,
                     start=lambda fds: fork_worker(wsettings, (lock.fd, *fds)), memory_capped=bool(max_memory))
-        pool.run(chunks, state.done, failed, state.progress)
+        pool.run(chunks, state.done, failed, state.progress, meanwhile=lambda: _prepare_tables(settings))
     except NoSpaceError as exc:
         raise OSError(28, exc.strerror) from exc
+
+
+def _prepare_tables(settings: RunSettings) -> None:
+    """What assembling the tables needs, imported while the workers work (the first letter's wait)."""
+    _use_system_allocator()
+    import pyarrow.compute  # noqa: F401
+    import pyarrow.csv  # noqa: F401
+    import pyarrow.json  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    from ..insight import checks  # noqa: F401  (the batch-level checks)
+
+    if "duckdb" in settings.formats:
+        import duckdb  # noqa: F401
+    if "xlsx" in settings.formats:
+        import xlsxwriter  # noqa: F401
 
 
 def _use_system_allocator() -> None:

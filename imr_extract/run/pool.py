@@ -62,6 +62,8 @@ def serve(conn: Connection, settings: WorkerSettings, close_fds: tuple[int, ...]
     import_writers()  # before the memory cap: imports are start-up, not a letter's work
     import pyarrow as pa
 
+    pa.set_memory_pool(pa.system_memory_pool())  # no allocator reserving address space under the cap
+
 
     pa.set_cpu_count(1)
     pa.set_io_thread_count(1)
@@ -187,7 +189,9 @@ class Pool:
     procs: list[Proc] = field(default_factory=list)
 
     def run(self, chunks: list[tuple[int, list[Task]]], on_done: Callable[[ChunkResult], None],
-            on_failed: Callable[[Failure], None], on_progress: Callable[[int], None] = lambda n: None) -> None:
+            on_failed: Callable[[Failure], None], on_progress: Callable[[int], None] = lambda n: None,
+            meanwhile: Callable[[], None] | None = None) -> None:
+        """Run every chunk; ``meanwhile`` runs once in this process as soon as the workers have work."""
         queue = deque((cid, tasks, 0) for cid, tasks in chunks)
         wanted = min(self.workers, len(queue))
         try:
@@ -199,6 +203,9 @@ class Pool:
                         proc.chunk = queue.popleft()
                         proc.current, proc.reported = -1, 0
                         proc.conn.send(("chunk", proc.chunk[0], proc.chunk[1]))
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
                 busy = [p for p in self.procs if p.chunk]
                 for conn in wait([p.conn for p in busy], timeout=self._wait_for(busy)):
                     proc = next(p for p in busy if p.conn is conn)
