@@ -56,6 +56,8 @@ def test_a_latin1_file_name_does_not_lose_the_batch(tmp_path):
     assert str(folder / "caf\\xe9.txt") in set(letters["source_path"])
     csv_text = (tmp_path / "out" / "letters.csv").read_text(encoding="utf-8")
     assert "caf\\xe9.txt" in csv_text
+    named = CliRunner().invoke(cli, ["run", str(folder / latin1), "--out", str(tmp_path / "out2"), "--quiet"])
+    assert named.exit_code == 0, named.output  # the name given on the command line, in the manifest too
 
 
 def test_special_files_in_a_folder_each_get_a_row(tmp_path):

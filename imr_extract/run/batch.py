@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import __version__
-from ..io.inputs import DEFAULT_SYMLINK_POLICY, SYMLINK_POLICIES, InputRef
+from ..io.inputs import DEFAULT_SYMLINK_POLICY, SYMLINK_POLICIES, InputRef, shown
 from ..io.read import DEFAULT_MAX_BYTES, DEFAULT_PDF_BACKEND, PDF_BACKENDS
 from ..io.write import FORMATS, PartStore, Selection, finalize, remove_leftovers, write_json_atomic
 from .lock import RunLock
@@ -183,7 +183,7 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
         write_json_atomic(out_dir / "manifest.json", {
             "tool": "imr-extract", "version": __version__,
             "python": sys.version.split()[0], "platform": platform.platform(),
-            "inputs": inputs_given if inputs_given is not None else [r.display for r in refs],
+            "inputs": [shown(x) for x in inputs_given] if inputs_given is not None else [r.display for r in refs],
             "started": started.isoformat(), "finished": finished.isoformat(),
             "seconds": round((finished - started).total_seconds(), 3),
             "settings": {k: v for k, v in asdict(settings).items()},
