@@ -60,6 +60,9 @@ def serve(conn: Connection, settings: WorkerSettings, close_fds: tuple[int, ...]
     if settings.warm_up:
         warm_up()
     import_writers()  # before the memory cap: imports are start-up, not a letter's work
+    import gc
+
+    gc.freeze()  # rules and modules are there for good: the collector need not scan them again
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())  # no allocator reserving address space under the cap
