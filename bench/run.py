@@ -271,6 +271,16 @@ def main() -> None:
         "one_letter_s": med(("one_letter", "whole_s")), "bare_command_s": med(("one_letter", "bare_command_s")),
         "dask_vs_local": med(("dask", "ratio")),
     }
+    def best(path: tuple[str, str]) -> float | None:
+        values = [rw[path[0]][path[1]] for rw in results["rounds"] if path[0] in rw]
+        return min(values) if values else None
+
+    # Wall-clock figures, best of the rounds too: other work on a shared machine only ever slows a run down.
+    if best(("batch", "w2_wall")):
+        figures["speedup_w2_best"] = round(best(("batch", "w1_wall")) / best(("batch", "w2_wall")), 3)
+    if best(("dask", "local_wall")):
+        figures["dask_vs_local_best"] = round(best(("dask", "dask_wall")) / best(("dask", "local_wall")), 3)
+    figures["one_letter_best_s"] = round(best(("one_letter", "whole_s")), 3)
     results["figures"] = figures
     results["goals"] = GOALS
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -281,13 +291,14 @@ def main() -> None:
           f"({figures['work_ms_per_letter']} vs {figures['bare_ms_per_letter']} ms) | {GOALS['per_letter_ratio']} |")
     print(f"| run --workers 1, {args.files} real PDFs, CPU per letter / bare | {figures['run_w1_ratio']}x "
           f"({figures['run_w1_cpu_ms_per_letter']} ms) | {GOALS['run_w1_ratio']} |")
-    print(f"| 2 workers / 1 worker | {figures['speedup_w2']}x ({figures['w1_wall_s']} s -> {figures['w2_wall_s']} s)"
-          f" | {GOALS['speedup_w2']} |")
+    print(f"| 2 workers / 1 worker | {figures['speedup_w2']}x ({figures['w1_wall_s']} s -> {figures['w2_wall_s']} s;"
+          f" best walls {figures.get('speedup_w2_best')}x) | {GOALS['speedup_w2']} |")
     print(f"| text input, letters/s per core | {figures['text_per_core']} (parse_text alone "
           f"{figures['parse_text_per_s']}) | {GOALS['text_per_core']} |")
-    print(f"| one letter, whole command | {figures['one_letter_s']} s (bare pypdfium2 command "
-          f"{figures['bare_command_s']} s) | {GOALS['one_letter_s']} |")
-    print(f"| Dask engine / local, same machine | {figures['dask_vs_local']}x | {GOALS['dask_vs_local']} |")
+    print(f"| one letter, whole command | {figures['one_letter_s']} s (best {figures['one_letter_best_s']} s; bare "
+          f"pypdfium2 command {figures['bare_command_s']} s) | {GOALS['one_letter_s']} |")
+    print(f"| Dask engine / local, same machine | {figures['dask_vs_local']}x (best walls "
+          f"{figures.get('dask_vs_local_best')}x) | {GOALS['dask_vs_local']} |")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {args.out} ({results['bench_seconds']:.0f} s in all; load at the end "
           f"{results['load_average_at_end']})")

@@ -106,6 +106,8 @@ class RunSettings:
 
 @dataclass
 class RunSummary:
+    """What a finished run did: row counts per table, error rows per kind, what was skipped and why."""
+
     out_dir: Path
     counts: dict[str, int]
     errors_by_kind: dict[str, int]
