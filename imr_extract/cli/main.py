@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, max
     from ..run.batch import RunError, RunSettings, run as run_batch
     from .term import printable
 
-    handler = _configure_logging(quiet, verbose, log_file)
+    handlers = _configure_logging(quiet, verbose, log_file)
     given = [str(p) for p in paths]
     if from_list:
         given.extend(read_list(from_list))
@@ -102,8 +103,11 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, max
         _fail(f"the run failed: {type(exc).__name__}: {exc} (please report it); what was done is saved, rerun to "
               f"resume", EXIT_FAILED)
     finally:
-        if handler is not None:
-            handler.close()
+        logger = logging.getLogger("imr_extract.run")
+        for h in handlers:  # the command's handlers go with it (library use after it logs as it did before)
+            logger.removeHandler(h)
+            h.close()
+        logger.propagate = True
     if not quiet:
         c = summary.counts
         click.echo(printable(f"{c['letters']} letters, {c['decisions']} decisions, {c['errors']} errors -> "
@@ -127,10 +131,8 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _configure_logging(quiet: bool, verbose: bool, log_file: Path | None):
+def _configure_logging(quiet: bool, verbose: bool, log_file: Path | None) -> list:
     """Run messages to stderr (progress lines too, when stderr is not a terminal) and to --log-file."""
-    import logging
-
     from .term import PrintableFormatter
 
     logger = logging.getLogger("imr_extract.run")
@@ -143,15 +145,16 @@ def _configure_logging(quiet: bool, verbose: bool, log_file: Path | None):
     console.setFormatter(PrintableFormatter("imr-extract: %(message)s"))
     logger.addHandler(console)
     if log_file is None:
-        return None
+        return [console]
     try:
         handler = logging.FileHandler(log_file, encoding="utf-8")
     except OSError as exc:
+        logger.removeHandler(console)
         raise click.UsageError(f"--log-file {log_file}: {exc.strerror or exc}") from exc
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
-    return handler
+    return [console, handler]
 
 
 def _install_sigterm() -> None:
