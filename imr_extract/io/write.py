@@ -403,9 +403,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def remove_leftovers(out_dir: Path) -> list[Path]:
-    """Temporary files (``.NAME.tmp-PID``) an interrupted run left in ``out_dir``; returns what was removed."""
+    """Temporary files (``.NAME.tmp-PID``) an interrupted run left in ``out_dir`` and its parts folder
+    (called with no worker running); returns what was removed."""
     gone = []
-    for p in Path(out_dir).glob(".*.tmp-*"):
-        p.unlink(missing_ok=True)
-        gone.append(p)
+    for folder in (Path(out_dir), Path(out_dir) / PARTS_DIR):
+        for p in folder.glob(".*.tmp-*"):
+            p.unlink(missing_ok=True)
+            gone.append(p)
     return gone

@@ -164,6 +164,7 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
             log.debug("letters processed in %.2f s, tables written in %.2f s", t1 - t0, time.perf_counter() - t1)
         except KeyboardInterrupt:
             _close(bar)
+            remove_leftovers(out_dir)
             saved = sum(len(p.inputs) for p in store.load())
             raise Interrupted(f"interrupted: {saved} inputs are saved in {out_dir / '.parts'} (the tables are not "
                               "updated yet); rerun the same command to resume") from None
