@@ -30,7 +30,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-# Exit code 1 only means some inputs became rows in out/errors.csv; 2 or more is a usage error or a crash.
+# Exit code 1 only means some inputs became rows in out/errors.csv; 2 is a usage error, 3 a failed run
+# (a full disk), 130 an interrupt: make run fails on all of those.
 run: $(STAMP)
 	@$(BIN)/imr-extract run $(CORPUS) --out $(OUT); rc=$$?; \
 	if [ $$rc -eq 1 ]; then echo "make run: some inputs became error rows, see $(OUT)/errors.csv" >&2; fi; \

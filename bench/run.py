@@ -1,32 +1,34 @@
 #!/usr/bin/env python3
-"""Speed and memory figures for imr-extract.
+"""Speed figures for imr-extract, each paired with bare pypdfium2 on the same files in the same round.
 
-    python bench/run.py                # full: 1000 generated PDFs, a few minutes on 2 cores
-    python bench/run.py --quick        # a smoke run in well under a minute
-    python bench/run.py --letters 400  # another number of generated PDFs
+    python bench/run.py              # 3 rounds (medians reported), a few minutes on 2 cores
+    python bench/run.py --rounds 5   # more rounds
+    python bench/run.py --quick      # one round on fewer files: a smoke run, not a measurement
 
-Figures:
-  (a) bare pypdfium2 text extraction per letter (the floor no PDF pipeline can beat)
-  (b) the whole pipeline per letter from PDF (pdfium backend), CPU time, in-process, one thread; ratio to (a)
-  (c) the same with the pdfplumber backend
-  (d) from text input: letters per second per core
-  (e) `run` over the generated PDFs with 1 and with 2 workers: wall time and speedup
-  (f) peak RSS of runs over 250 and over all generated letters (flat = memory does not grow with the batch)
-  (g) start-up: `imr-extract --help` as a subprocess
+Inputs: the 64 real letters in ../shared/real, replicated to 1,040 files for the batch figures
+(each copy's bytes differ by a trailing PDF comment; its text, and so its work, is the same), and
+their text (pdfium's pages, form-feed separated) as .txt files. The machine is shared, so every
+figure is a ratio or a rate taken within one round, side by side with its baseline, and the
+median over rounds is reported. Figures (issue 13's table):
 
-Inputs: the 64 real letters in ../shared/real (when present) and N PDFs printed with reportlab from the
-corpus letters with small variations (a different age, a reference line), cached in bench/.cache.
-Results are printed and written to bench/results.json.
+  per_letter_ratio    worker's per-letter work in one process (read, text, fields, audit, part file)
+                      / bare pypdfium2 text extraction, CPU, on the 64 real letters
+  run_w1_ratio        `run --workers 1` on 1,040 real PDFs, CPU per letter (driver + workers) / bare
+  speedup_w2          wall time `run --workers 1` / `run --workers 2` on 1,040 real PDFs
+  text_per_core       `run --workers 1` on the 1,040 texts: letters per CPU-second (and parse_text alone)
+  one_letter_s        one letter, the whole command (default workers), wall; bare pypdfium2 as a command
+  dask_vs_local       wall time `run --engine dask --scheduler` (a scheduler and 2 worker processes
+                      started with `dask scheduler` / `dask worker`) / `run --workers 2`
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
-import random
-import re
+import resource
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -36,98 +38,26 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
 SHARED_REAL = Path(os.environ.get("IMR_SHARED_DIR", ROOT.parent / "shared")) / "real"
 CACHE = Path(__file__).resolve().parent / ".cache"
 RESULTS = Path(__file__).resolve().parent / "results.json"
-GENERATOR_VERSION = "1"  # bump when the PDF generator changes, to invalidate the cache
-PACKAGES = ("imr-extract", "pypdfium2", "pdfplumber", "spacy", "regex", "pandas", "pyarrow", "pebble", "reportlab")
+PACKAGES = ("imr-extract", "pypdfium2", "pyarrow", "regex", "PyYAML", "spacy", "distributed")
+GOALS = {"per_letter_ratio": "<= 1.3", "run_w1_ratio": "<= 1.4", "speedup_w2": ">= 1.9", "text_per_core": ">= 500",
+         "one_letter_s": "<= 0.5", "dask_vs_local": "<= 1.1"}
+
+
+def cli() -> list[str]:
+    script = Path(sys.executable).parent / "imr-extract"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "imr_extract"]
 
 
 # ---------------------------------------------------------------------------------------------- inputs
 
 
-def corpus_texts() -> list[tuple[str, str]]:
-    paths = sorted([*CORPUS.glob("*.txt"), *CORPUS.glob("synthetic/*.txt")])
-    if not paths:
-        sys.exit(f"no corpus letters in {CORPUS}")
-    return [(p.stem, p.read_text(encoding="utf-8")) for p in paths]
-
-
-def printed_lines(text: str) -> list[str]:
-    """One PDF line per letter line (seeds double their line breaks; normalizing undoes that)."""
-    from imr_extract.text.normalize import normalize
-    from imr_extract.io.read import split_text_pages
-
-    return [ln for ln in normalize(split_text_pages(text)).text.split("\n") if ln.strip()]
-
-
-def render_pdf(lines: list[str], path: Path) -> None:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen import canvas
-
-    width, height, margin, size, leading, per_page = 612.0, 792.0, 36.0, 9.0, 12.5, 55
-    c = canvas.Canvas(str(path), pagesize=(width, height), invariant=1)
-    for start in range(0, len(lines), per_page):
-        y = height - margin - size
-        for line in lines[start:start + per_page]:
-            w = stringWidth(line, "Helvetica", size)
-            c.setFont("Helvetica", size if w <= width - 2 * margin else max(4.0, size * (width - 2 * margin) / w))
-            c.drawString(margin, y, line)
-            y -= leading
-        c.showPage()
-    c.save()
-
-
-_AGE = re.compile(r"\b(\d{2})(\s?-?\s?years?\s?-?\s?old)", re.IGNORECASE)
-
-
-def vary(text: str, i: int, rng: random.Random) -> str:
-    """A small, realistic variation: another age, and a unique reference line (no duplicate bytes)."""
-    text = _AGE.sub(lambda m: f"{rng.randint(20, 75)}{m.group(2)}", text, count=1)
-    return text.rstrip() + f"\n \nReference BENCH-{i:05d}\n"
-
-
-def generated_pdfs(n: int) -> list[Path]:
-    """N PDFs from the corpus letters, made once and kept in bench/.cache."""
-    texts = corpus_texts()
-    key = hashlib.sha256((GENERATOR_VERSION + "".join(t for _, t in texts)).encode()).hexdigest()[:12]
-    folder = CACHE / f"pdfs-{key}"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"gen-{i:05d}-{texts[i % len(texts)][0]}.pdf" for i in range(n)]
-    missing = [(i, p) for i, p in enumerate(paths) if not p.exists()]
-    if missing:
-        t0 = time.perf_counter()
-        print(f"generating {len(missing)} PDFs into {folder} ...", file=sys.stderr, flush=True)
-        for i, path in missing:
-            rng = random.Random(i)
-            tmp = path.with_suffix(".tmp")
-            render_pdf(printed_lines(vary(texts[i % len(texts)][1], i, rng)), tmp)
-            tmp.replace(path)
-        print(f"  done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
-    return paths
-
-
-# ---------------------------------------------------------------------------------------------- measures
-
-
-def cpu_per_item(items, fn, warmup: int = 2) -> dict:
-    """CPU seconds per item of ``fn(item)`` (process_time: this process, one thread)."""
-    for item in items[:warmup]:
-        fn(item)
-    t0 = time.process_time()
-    w0 = time.perf_counter()
-    for item in items:
-        fn(item)
-    cpu = time.process_time() - t0
-    return {"n": len(items), "cpu_s": round(cpu, 3), "wall_s": round(time.perf_counter() - w0, 3),
-            "ms_per_letter": round(1000 * cpu / max(1, len(items)), 3)}
-
-
-def pdfium_text(path: Path) -> str:
+def bare_text(data: bytes) -> str:
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(path.read_bytes())
+    pdf = pdfium.PdfDocument(data)
     try:
         out = []
         for i in range(len(pdf)):
@@ -141,63 +71,112 @@ def pdfium_text(path: Path) -> str:
         pdf.close()
 
 
-def parse_pdf(backend: str):
-    import imr_extract
-
-    return lambda path: imr_extract.parse_file(path, pdf_backend=backend)
-
-
-_RUN_CHILD = r"""
-import json, resource, sys, time
-from imr_extract.run.batch import RunSettings, run
-from imr_extract.io.inputs import InputRef
-from pathlib import Path
-paths = [Path(p) for p in json.loads(Path(sys.argv[2]).read_text())]
-refs = [InputRef(str(p), p) for p in paths]
-t0 = time.perf_counter()
-s = run(refs, sys.argv[3], RunSettings(workers=int(sys.argv[4]), quiet=True))
-wall = time.perf_counter() - t0
-me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall_s": wall, "counts": s.counts, "maxrss_self_mb": me.ru_maxrss / 1024,
-                  "maxrss_children_mb": kids.ru_maxrss / 1024, "driver_cpu_s": me.ru_utime + me.ru_stime,
-                  "workers_cpu_s": kids.ru_utime + kids.ru_stime}))
-"""
+def replicated(real: list[Path], n: int) -> list[Path]:
+    """N PDFs from the real letters (copy k of letter i: its bytes plus a comment naming k)."""
+    folder = CACHE / f"real-x{n}"
+    if not folder.is_dir() or len(list(folder.glob("*.pdf"))) != n:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for k in range(n):
+            src = real[k % len(real)]
+            (folder / f"{k:05d}-{src.name}").write_bytes(src.read_bytes() + f"\n% copy {k}\n".encode())
+    return sorted(folder.glob("*.pdf"))
 
 
-def batch_run(paths: list[Path], workers: int) -> dict:
-    """`run` in a fresh interpreter, so its peak RSS belongs to this run alone."""
-    with tempfile.TemporaryDirectory(prefix="imr-bench-") as tmp:
-        listing = Path(tmp) / "inputs.json"
-        listing.write_text(json.dumps([str(p) for p in paths]))
-        proc = subprocess.run([sys.executable, "-c", _RUN_CHILD, "-", str(listing), str(Path(tmp) / "out"),
-                               str(workers)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.exit(f"benchmark run failed:\n{proc.stderr[-3000:]}")
+def texts_of(real: list[Path], n: int) -> list[Path]:
+    folder = CACHE / f"text-x{n}"
+    if not folder.is_dir() or len(list(folder.glob("*.txt"))) != n:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        texts = [bare_text(p.read_bytes()) for p in real]
+        for k in range(n):
+            (folder / f"{k:05d}.txt").write_text(texts[k % len(texts)] + f"\n\nCopy {k}\n", encoding="utf-8")
+    return sorted(folder.glob("*.txt"))
+
+
+# ---------------------------------------------------------------------------------------------- measures
+
+
+def cpu(fn, items) -> float:
+    t0 = time.process_time()
+    for item in items:
+        fn(item)
+    return time.process_time() - t0
+
+
+def per_letter_ratio(real: list[Path]) -> dict:
+    """Bare pypdfium2 vs the worker's work (run_chunk: every letter read, parsed, audited, one part written)."""
+    from imr_extract.io.inputs import InputRef
+    from imr_extract.run.worker import Task, WorkerSettings, run_chunk, warm_up
+
+    warm_up()
+    tasks = [Task(i, InputRef(str(p), p, key=str(p))) for i, p in enumerate(real)]
+    with tempfile.TemporaryDirectory() as out:
+        settings = WorkerSettings(50 << 20, "pdfium", 1, out)
+        run_chunk(0, tasks[:4], settings)
+        bare = cpu(lambda p: bare_text(p.read_bytes()), real)
+        t0 = time.process_time()
+        run_chunk(1, tasks, settings)
+        work = time.process_time() - t0
+    return {"bare_ms": 1000 * bare / len(real), "work_ms": 1000 * work / len(real), "ratio": work / bare}
+
+
+def cli_run(paths_dir: Path, *args: str) -> dict:
+    """The command in a fresh process: wall time and CPU of it and its workers."""
+    with tempfile.TemporaryDirectory() as tmp:
+        code = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
+                "p = subprocess.run(sys.argv[1:]); w = time.perf_counter() - t; "
+                "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                "print(json.dumps({'rc': p.returncode, 'wall': w, 'cpu': r.ru_utime + r.ru_stime, "
+                "'maxrss_mb': r.ru_maxrss / 1024}))")
+        proc = subprocess.run([sys.executable, "-c", code, *cli(), "run", str(paths_dir), "--out",
+                               str(Path(tmp) / "out"), "--quiet", *args], capture_output=True, text=True)
         result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result.update(letters=len(paths), workers=workers, wall_s=round(result["wall_s"], 3),
-                  letters_per_s=round(len(paths) / result["wall_s"], 2),
-                  maxrss_self_mb=round(result["maxrss_self_mb"], 1),
-                  maxrss_children_mb=round(result["maxrss_children_mb"], 1),
-                  driver_cpu_ms_per_letter=round(1000 * result.pop("driver_cpu_s") / len(paths), 2),
-                  workers_cpu_ms_per_letter=round(1000 * result.pop("workers_cpu_s") / len(paths), 2))
-    if result["counts"]["errors"]:
-        print(f"warning: {result['counts']['errors']} error rows in the benchmark run", file=sys.stderr)
-    return result
+        if result["rc"] not in (0, 1):
+            sys.exit(f"benchmark run failed ({result['rc']}): {proc.stderr[-2000:]}")
+        return result
 
 
-def cli_command() -> list[str]:
-    script = Path(sys.executable).parent / "imr-extract"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "imr_extract"]
-
-
-def startup(repeats: int) -> dict:
-    times = []
-    for _ in range(repeats):
+def one_letter(letter: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        subprocess.run([*cli_command(), "--help"], check=True, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return {"command": " ".join(Path(c).name for c in cli_command()) + " --help", "runs": repeats,
-            "median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3)}
+        subprocess.run([*cli(), "run", str(letter), "--out", str(Path(tmp) / "out"), "--quiet"], check=False)
+        whole = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import sys, pypdfium2 as p; d = p.PdfDocument(sys.argv[1]); "
+                                          "[d[i].get_textpage().get_text_range() for i in range(len(d))]",
+                    str(letter)], check=True)
+    return {"whole_s": whole, "bare_command_s": time.perf_counter() - t0}
+
+
+class DaskCluster:
+    """A real scheduler and two worker processes (one thread each), started as the docs say."""
+
+    def __init__(self, workers: int = 2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        bindir = Path(sys.executable).parent
+        dask = str(bindir / "dask") if (bindir / "dask").exists() else "dask"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+                                        "--no-dashboard"], **quiet)]
+        time.sleep(2)
+        self.procs.append(subprocess.Popen([dask, "worker", self.address, "--nworkers", str(workers),
+                                            "--nthreads", "1", "--no-dashboard", "--memory-limit", "0"], **quiet))
+        from distributed import Client
+
+        with Client(self.address, timeout=30) as client:
+            client.wait_for_workers(workers, timeout=60)
+
+    def close(self) -> None:
+        for p in reversed(self.procs):
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
 
 def machine() -> dict:
@@ -207,9 +186,8 @@ def machine() -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
-            "python": sys.version.split()[0], "packages": versions,
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0],
+            "packages": versions, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -217,106 +195,113 @@ def machine() -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--letters", type=int, default=None, help="generated PDFs (default 1000; --quick: 60)")
-    ap.add_argument("--quick", action="store_true", help="small samples: a smoke run, not a measurement")
-    ap.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON figures")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--files", type=int, default=1040, help="replicated PDFs for the batch figures")
+    ap.add_argument("--quick", action="store_true", help="one round on 128 files: a smoke run")
+    ap.add_argument("--no-dask", action="store_true", help="skip the Dask figure")
+    ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
-    n = args.letters or (60 if args.quick else 1000)
-    small = max(1, min(250, n // 4))
-
-    started = time.perf_counter()
-    results: dict = {"machine": machine(), "settings": {"generated_letters": n, "quick": args.quick}}
-    print("== machine")
-    m = results["machine"]
-    print(f"  {m['cpu_count']} CPUs, {m['platform']}, Python {m['python']}, load average {m['load_average']}")
-    print("  " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
-
-    generated = generated_pdfs(n)
-    real = sorted(SHARED_REAL.glob("*.pdf"))
     if args.quick:
-        real = real[:16]
-    sets = {"real": real, "generated": generated}
+        args.rounds, args.files = 1, 128
+    real = sorted(SHARED_REAL.glob("*.pdf"))
     if not real:
-        print(f"  (no real letters at {SHARED_REAL}; real-letter figures skipped)")
-        del sets["real"]
-
-    print("\n== (a) bare pypdfium2 text extraction, ms CPU per letter")
-    results["a_pdfium_text"] = {}
-    for name, paths in sets.items():
-        r = cpu_per_item(paths, pdfium_text)
-        results["a_pdfium_text"][name] = r
-        print(f"  {name:9s} {r['ms_per_letter']:8.2f} ms  ({r['n']} letters)")
-
-    print("\n== (b) whole pipeline from PDF, pdfium backend, in-process, one thread")
+        sys.exit(f"no real letters in {SHARED_REAL}: the figures are defined on them")
+    started = time.perf_counter()
+    results: dict = {"machine": machine(), "settings": {"rounds": args.rounds, "files": args.files,
+                                                         "real_letters": len(real)}, "rounds": []}
+    m = results["machine"]
+    print(f"== {m['cpu_count']} CPUs, {m['platform']}, Python {m['python']}, load {m['load_average']}")
+    pdfs, texts = replicated(real, args.files), texts_of(real, args.files)
+    pdf_dir, text_dir = pdfs[0].parent, texts[0].parent
+    cluster = None
+    if not args.no_dask:
+        try:
+            cluster = DaskCluster(2)
+            cli_run(pdf_dir, "--engine", "dask", "--scheduler", cluster.address)  # the workers' first start
+        except Exception as exc:  # noqa: BLE001 - report and go on without the figure
+            print(f"  (no Dask figure: {exc})")
+            cluster = None
     import imr_extract
 
-    t0 = time.perf_counter()
-    imr_extract.parse_file(generated[0])
-    results["first_letter_warmup_s"] = round(time.perf_counter() - t0, 3)
-    results["b_pipeline_pdfium"] = {}
-    for name, paths in sets.items():
-        r = cpu_per_item(paths, parse_pdf("pdfium"))
-        r["ratio_to_bare_text"] = round(r["ms_per_letter"] / results["a_pdfium_text"][name]["ms_per_letter"], 2)
-        results["b_pipeline_pdfium"][name] = r
-        print(f"  {name:9s} {r['ms_per_letter']:8.2f} ms  = {r['ratio_to_bare_text']:.1f} x bare extraction "
-              f"({r['n']} letters)")
-    print(f"  first letter of the process (rules, models): {results['first_letter_warmup_s']:.2f} s wall")
+    text_samples = [t.read_text(encoding="utf-8") for t in texts[:len(real)]]
+    try:
+        for r in range(args.rounds):
+            row: dict = {}
+            row["per_letter"] = per_letter_ratio(real if r % 2 == 0 else list(reversed(real)))
+            t0 = time.process_time()
+            for p in pdfs:
+                bare_text(p.read_bytes())
+            bare_ms = 1000 * (time.process_time() - t0) / len(pdfs)
+            w1 = cli_run(pdf_dir, "--workers", "1")
+            w2 = cli_run(pdf_dir, "--workers", "2")
+            row["batch"] = {"bare_ms": bare_ms, "w1_cpu_ms": 1000 * w1["cpu"] / len(pdfs), "w1_wall": w1["wall"],
+                            "w2_wall": w2["wall"], "w1_ratio": (1000 * w1["cpu"] / len(pdfs)) / bare_ms,
+                            "speedup": w1["wall"] / w2["wall"], "w2_maxrss_mb": w2["maxrss_mb"]}
+            tw1 = cli_run(text_dir, "--workers", "1")
+            parse_cpu = cpu(imr_extract.parse_text, text_samples)
+            row["text"] = {"run_letters_per_cpu_s": len(texts) / tw1["cpu"],
+                           "parse_text_letters_per_s": len(text_samples) / parse_cpu}
+            row["one_letter"] = one_letter(real[r % len(real)])
+            if cluster is not None:
+                local = cli_run(pdf_dir, "--workers", "2")
+                dask = cli_run(pdf_dir, "--engine", "dask", "--scheduler", cluster.address)
+                row["dask"] = {"local_wall": local["wall"], "dask_wall": dask["wall"],
+                               "ratio": dask["wall"] / local["wall"]}
+            results["rounds"].append(row)
+            print(f"  round {r + 1}: per-letter {row['per_letter']['ratio']:.2f}x, run -w1 "
+                  f"{row['batch']['w1_ratio']:.2f}x, speedup {row['batch']['speedup']:.2f}, text "
+                  f"{row['text']['run_letters_per_cpu_s']:.0f}/s, one letter {row['one_letter']['whole_s']:.2f} s"
+                  + (f", dask {row['dask']['ratio']:.2f}x" if "dask" in row else ""), flush=True)
+    finally:
+        if cluster is not None:
+            cluster.close()
 
-    print("\n== (c) whole pipeline from PDF, pdfplumber backend")
-    results["c_pipeline_pdfplumber"] = {}
-    plumber_sets = {"real": sets.get("real", []), "generated": generated[: (10 if args.quick else 100)]}
-    for name, paths in plumber_sets.items():
-        if not paths:
-            continue
-        r = cpu_per_item(paths, parse_pdf("pdfplumber"), warmup=1)
-        fast = cpu_per_item(paths, parse_pdf("pdfium"), warmup=0)["ms_per_letter"]
-        r["slower_than_pdfium"] = round(r["ms_per_letter"] / fast, 1)
-        results["c_pipeline_pdfplumber"][name] = r
-        print(f"  {name:9s} {r['ms_per_letter']:8.2f} ms  = {r['slower_than_pdfium']:.0f} x the pdfium backend "
-              f"({r['n']} letters)")
+    def med(path: tuple[str, str]) -> float | None:
+        values = [rw[path[0]][path[1]] for rw in results["rounds"] if path[0] in rw]
+        return round(statistics.median(values), 3) if values else None
 
-    print("\n== (d) from text: letters per second per core")
-    texts = [t for _, t in corpus_texts()]
-    target = 300 if args.quick else 3000
-    batch = (texts * (target // len(texts) + 1))[:target]
-    r = cpu_per_item(batch, imr_extract.parse_text)
-    r["letters_per_s_per_core"] = round(r["n"] / r["cpu_s"], 1)
-    results["d_text_per_core"] = r
-    print(f"  {r['letters_per_s_per_core']:.0f} letters/s per core ({r['ms_per_letter']:.2f} ms each, "
-          f"{r['n']} letters)")
-
-    print(f"\n== (e) `run` over {n} generated PDFs: 1 vs 2 workers (wall time, fresh interpreter each, best of "
-          f"{1 if args.quick else 2})")
-    repeats = 1 if args.quick else 2  # best of: other work on the machine only ever slows a run down
-    one = min((batch_run(generated, 1) for _ in range(repeats)), key=lambda r: r["wall_s"])
-    two = min((batch_run(generated, 2) for _ in range(repeats)), key=lambda r: r["wall_s"])
-    results["e_run"] = {"workers_1": one, "workers_2": two, "speedup": round(one["wall_s"] / two["wall_s"], 2)}
-    for r in (one, two):
-        print(f"  workers={r['workers']}: {r['wall_s']:7.2f} s  {r['letters_per_s']:7.1f} letters/s   CPU per letter: "
-              f"driver {r['driver_cpu_ms_per_letter']:.2f} ms, workers {r['workers_cpu_ms_per_letter']:.2f} ms")
-    print(f"  speedup x{results['e_run']['speedup']:.2f} on {os.cpu_count()} CPUs")
-
-    print(f"\n== (f) peak RSS, 2 workers: {small} vs {n} letters")
-    few = batch_run(generated[:small], 2)
-    results["f_peak_rss"] = {
-        "letters": [small, n],
-        "driver_mb": [few["maxrss_self_mb"], two["maxrss_self_mb"]],
-        "largest_worker_mb": [few["maxrss_children_mb"], two["maxrss_children_mb"]],
+    figures = {
+        "per_letter_ratio": med(("per_letter", "ratio")), "bare_ms_per_letter": med(("per_letter", "bare_ms")),
+        "work_ms_per_letter": med(("per_letter", "work_ms")),
+        "run_w1_ratio": med(("batch", "w1_ratio")), "run_w1_cpu_ms_per_letter": med(("batch", "w1_cpu_ms")),
+        "speedup_w2": med(("batch", "speedup")), "w1_wall_s": med(("batch", "w1_wall")),
+        "w2_wall_s": med(("batch", "w2_wall")), "w2_peak_rss_mb": med(("batch", "w2_maxrss_mb")),
+        "text_per_core": med(("text", "run_letters_per_cpu_s")),
+        "parse_text_per_s": med(("text", "parse_text_letters_per_s")),
+        "one_letter_s": med(("one_letter", "whole_s")), "bare_command_s": med(("one_letter", "bare_command_s")),
+        "dask_vs_local": med(("dask", "ratio")),
     }
-    for label, r in ((small, few), (n, two)):
-        print(f"  {label:6d} letters: driver {r['maxrss_self_mb']:7.1f} MB, largest worker "
-              f"{r['maxrss_children_mb']:7.1f} MB")
+    def best(path: tuple[str, str]) -> float | None:
+        values = [rw[path[0]][path[1]] for rw in results["rounds"] if path[0] in rw]
+        return min(values) if values else None
 
-    print("\n== (g) start-up")
-    results["g_startup"] = startup(3 if args.quick else 5)
-    g = results["g_startup"]
-    print(f"  `{g['command']}`: median {g['median_s']:.2f} s (min {g['min_s']:.2f} s, {g['runs']} runs)")
-
+    # Wall-clock figures, best of the rounds too: other work on a shared machine only ever slows a run down.
+    if best(("batch", "w2_wall")):
+        figures["speedup_w2_best"] = round(best(("batch", "w1_wall")) / best(("batch", "w2_wall")), 3)
+    if best(("dask", "local_wall")):
+        figures["dask_vs_local_best"] = round(best(("dask", "dask_wall")) / best(("dask", "local_wall")), 3)
+    figures["one_letter_best_s"] = round(best(("one_letter", "whole_s")), 3)
+    results["figures"] = figures
+    results["goals"] = GOALS
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
-    print(f"\nload average at the end: {results['load_average_at_end']} (other work on the machine skews the figures)")
+    print(f"\n== medians of {args.rounds} rounds ({args.files} files for batch figures)")
+    print("| figure | measured | goal |\n|---|---|---|")
+    print(f"| per-letter work in one process / bare pypdfium2 | {figures['per_letter_ratio']}x "
+          f"({figures['work_ms_per_letter']} vs {figures['bare_ms_per_letter']} ms) | {GOALS['per_letter_ratio']} |")
+    print(f"| run --workers 1, {args.files} real PDFs, CPU per letter / bare | {figures['run_w1_ratio']}x "
+          f"({figures['run_w1_cpu_ms_per_letter']} ms) | {GOALS['run_w1_ratio']} |")
+    print(f"| 2 workers / 1 worker | {figures['speedup_w2']}x ({figures['w1_wall_s']} s -> {figures['w2_wall_s']} s;"
+          f" best walls {figures.get('speedup_w2_best')}x) | {GOALS['speedup_w2']} |")
+    print(f"| text input, letters/s per core | {figures['text_per_core']} (parse_text alone "
+          f"{figures['parse_text_per_s']}) | {GOALS['text_per_core']} |")
+    print(f"| one letter, whole command | {figures['one_letter_s']} s (best {figures['one_letter_best_s']} s; bare "
+          f"pypdfium2 command {figures['bare_command_s']} s) | {GOALS['one_letter_s']} |")
+    print(f"| Dask engine / local, same machine | {figures['dask_vs_local']}x (best walls "
+          f"{figures.get('dask_vs_local_best')}x) | {GOALS['dask_vs_local']} |")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nfigures written to {args.out} ({results['bench_seconds']:.0f} s in all)")
+    print(f"\nfigures written to {args.out} ({results['bench_seconds']:.0f} s in all; load at the end "
+          f"{results['load_average_at_end']})")
 
 
 if __name__ == "__main__":

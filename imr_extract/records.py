@@ -114,7 +114,10 @@ class Letter(_Record):
     """One letter: the columns of the ``letters`` table."""
 
     letter_id: str | None = column(
-        'Stable id: first 16 hex digits of the SHA-256 of the normalized letter text.', origin="input")
+        'First 16 hex digits of the SHA-256 of the normalized letter text: the same for every copy of a letter '
+        'whatever its file name or bytes (a re-saved PDF), and across runs and versions that normalize the text '
+        'alike; it differs between --pdf-backend readers when their texts differ (join such runs on case_number).',
+        origin="input")
     source_path: str | None = column('The input file (for a zip member: `archive.zip!member`).', origin="input")
     source_type: str | None = column('`pdf` or `text`.', origin="input")
     content_hash: str | None = column(
@@ -223,8 +226,9 @@ class ErrorRow(_Record):
     content_hash: str | None = column(
         "SHA-256 of the input's bytes (empty when it could not be read).", origin="input")
     error_kind: str | None = column(
-        'empty_file, unreadable_file, file_too_large, corrupt_archive, corrupt_pdf, encrypted_pdf, no_text_layer, '
-        'undecodable_text, not_an_imr_letter, duplicate (same bytes as an earlier input), timeout, worker_crashed, '
+        'empty_file, unreadable_file, file_too_large, corrupt_archive, encrypted_archive, unsupported_archive, '
+        'refused_symlink, corrupt_pdf, encrypted_pdf, no_text_layer, undecodable_text, not_an_imr_letter, duplicate '
+        '(the same letter text as an earlier input, named in the message), timeout, memory_limit, worker_crashed, '
         'internal_error.', origin="input")
     message: str | None = column('What went wrong and what to do about it.', origin="input")
 

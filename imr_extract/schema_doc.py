@@ -12,7 +12,11 @@ Generated from `imr_extract/records.py` by `python -m imr_extract.schema_doc > d
 a test fails when this file and the code disagree.
 
 Every run writes each table as `<table>.csv` and `<table>.parquet` (plus `imr.duckdb` with
-`--formats duckdb`). Types: `string`; `int` (Parquet int64, empty when not stated); `bool`;
+`--formats duckdb`, `imr.xlsx` with `--formats xlsx`), and `decisions_enriched`: every column of
+`decisions` followed by every column of `letters` but `letter_id`, one row per decision. Each Parquet
+field carries its description below in its metadata (`description`). In CSV, text starting with `=`,
+`+`, `-`, `@`, a tab or a carriage return is prefixed with `'` (no formula runs in a spreadsheet); the
+other formats keep the exact text. Types: `string`; `int` (Parquet int64, empty when not stated); `bool`;
 `date` (ISO `YYYY-MM-DD` in CSV, Parquet date32); `list` (JSON array in CSV, Parquet list<string>);
 `citations` (JSON array of objects in CSV; Parquet list<struct<source, document, year, sections, pages>>).
 An empty cell means the letter does not state the value: nothing is guessed or defaulted.

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import seed_paths
 from imr_extract.cli.main import main
 from imr_extract.insight.evidence_view import BRACKETS, mark_spans
-from imr_extract.insight.terminal import UNSAFE, printable
+from imr_extract.io.terminal import UNSAFE, printable
 from imr_extract.io.inputs import expand
 from imr_extract.run.batch import RunSettings, run
 

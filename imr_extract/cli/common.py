@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..insight.terminal import printable
+from ..io.terminal import printable
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import click
 from .. import __version__
 
 EXIT_USAGE = 2
+EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,61 +26,148 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder for letters/decisions/errors/evidence tables and manifest.json.")
 @click.option("--from-list", "from_list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also read the paths listed in this file, one a line.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: all cores).")
+              help="Worker processes (default: all cores; never more than there are chunks of letters).")
 @click.option("--pdf-backend", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
               help="PDF text extractor; pdfium is about 30x faster and gives the same records.")
 @click.option("--timeout", type=float, default=60.0, show_default=True,
               help="Seconds one letter may take before its worker is killed; 0 disables the limit.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=50 * 1024 * 1024, show_default=True,
-              help="Refuse input files larger than this.")
+              help="Refuse input files (and archive members) larger than this.")
+@click.option("--max-memory", "max_memory", type=click.IntRange(min=0), default=2048, show_default=True,
+              help="Megabytes of memory a worker may add to its start-up size; a letter needing more becomes a "
+                   "memory_limit error row. 0 = no cap.")
 @click.option("--part-size", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Letters per part file written during the run (bounds memory).")
+              help="Letters per part file written during the run at most (bounds memory).")
 @click.option("--fresh", is_flag=True, help="Start over instead of resuming a run into the same --out.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local process pool, or a Dask cluster.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a local cluster of --workers).")
 @click.option("--formats", default="csv,parquet", show_default=True,
-              help="Comma-separated output formats: csv, parquet, duckdb.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, part_size, fresh, engine, scheduler,
-        formats, quiet) -> None:
+              help="Comma-separated output formats: csv, parquet, duckdb, xlsx.")
+@click.option("--symlinks", type=click.Choice(["inside", "follow", "refuse"]), default="inside", show_default=True,
+              help="Symbolic links found in a folder: follow those pointing inside it, follow all, or none "
+                   "(a link not followed becomes a refused_symlink error row).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary (errors are still said).")
+@click.option("-v", "--verbose", is_flag=True, help="Also log every error row and worker restart as it happens.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the run's log (with --verbose detail) to this file.")
+def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, max_memory, part_size, fresh, engine,
+        scheduler, formats, symlinks, quiet, verbose, log_file) -> None:
     """Convert every letter under PATHS (files, folders, .zip archives) into tables in --out.
 
-    Exit code 0 when every input became a letter, 1 when some became error rows, 2 on a usage error.
-    Rerunning into the same --out skips the inputs already done.
+    Exit code 0 when every input became a letter, 1 when some became error rows, 2 on a usage
+    error, 3 when the run itself failed (a full disk), 130 when interrupted (rerun to resume).
+    Rerunning into the same --out skips the inputs already done whose bytes did not change.
     """
-    from ..run.batch import RunSettings, run as run_batch
-    from ..io.inputs import InputError, expand, read_list
+    from collections import Counter
 
+    from ..io.inputs import InputError, expand, read_list
+    from ..run.batch import RunError, RunSettings, run as run_batch
+    from ..io.terminal import printable
+
+    handlers = _configure_logging(quiet, verbose, log_file)
     given = [str(p) for p in paths]
     if from_list:
         given.extend(read_list(from_list))
     if not given:
         raise click.UsageError("give at least one file or folder (or --from-list FILE)")
+    skipped: Counter = Counter()
     try:
-        refs = list(expand(given))
         settings = RunSettings(
             **({"workers": workers} if workers else {}), pdf_backend=pdf_backend,
-            timeout=timeout if timeout and timeout > 0 else None, max_bytes=max_bytes, part_size=part_size,
-            fresh=fresh, quiet=quiet, engine=engine, scheduler=scheduler,
-            formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+            timeout=timeout if timeout and timeout > 0 else None, max_bytes=max_bytes,
+            max_memory_mb=max_memory or None, part_size=part_size, fresh=fresh, quiet=quiet, engine=engine,
+            scheduler=scheduler, formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+            symlinks=symlinks,
         )
+        refs = list(expand(given, symlinks=symlinks, skipped=skipped, max_bytes=max_bytes))
     except (InputError, ValueError) as exc:
-        raise click.UsageError(str(exc)) from exc
-    summary = run_batch(refs, out_dir, settings, inputs_given=given)
+        raise click.UsageError(printable(exc)) from exc
+    if not refs:
+        _fail(f"no letters found in {', '.join(given)}: {_skipped_text(skipped) or 'nothing there'}. Letters are "
+              ".pdf, .txt or .text files, or .zip archives of them", EXIT_USAGE)
+    _install_sigterm()
+    try:
+        summary = run_batch(refs, out_dir, settings, inputs_given=given, skipped=skipped)
+    except RunError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; rerun the same command to resume", EXIT_INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one clear line, the traceback to the log
+        logging.getLogger("imr_extract.run").debug("the run failed", exc_info=True)
+        _fail(f"the run failed: {type(exc).__name__}: {exc} (please report it); what was done is saved, rerun to "
+              f"resume", EXIT_FAILED)
+    finally:
+        logger = logging.getLogger("imr_extract.run")
+        for h in handlers:  # the command's handlers go with it (library use after it logs as it did before)
+            logger.removeHandler(h)
+            h.close()
+        logger.propagate = True
     if not quiet:
         c = summary.counts
-        click.echo(f"{c['letters']} letters, {c['decisions']} decisions, {c['errors']} errors -> {out_dir} "
-                   f"({summary.processed} processed now, {summary.skipped_done} already done, "
-                   f"{summary.duplicates} duplicates)", err=True)
+        click.echo(printable(f"{c['letters']} letters, {c['decisions']} decisions, {c['errors']} errors -> "
+                             f"{out_dir} ({summary.processed} processed now, {summary.skipped_done} already done, "
+                             f"{summary.duplicates} duplicates)"), err=True)
         for kind, n in summary.errors_by_kind.items():
             click.echo(f"  {kind}: {n}", err=True)
+        if skipped:
+            click.echo(printable(f"  skipped (not read): {_skipped_text(skipped)}"), err=True)
     sys.exit(summary.exit_code)
+
+
+def _skipped_text(skipped) -> str:
+    return ", ".join(f"{n} {why}" for why, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _fail(message: str, code: int) -> None:
+    from ..io.terminal import printable
+
+    click.echo(f"imr-extract: {printable(message, keep_newlines=False)}", err=True)
+    sys.exit(code)
+
+
+def _configure_logging(quiet: bool, verbose: bool, log_file: Path | None) -> list:
+    """Run messages to stderr (progress lines too, when stderr is not a terminal) and to --log-file."""
+    from ..io.terminal import PrintableFormatter
+
+    logger = logging.getLogger("imr_extract.run")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    console.setFormatter(PrintableFormatter("imr-extract: %(message)s"))
+    logger.addHandler(console)
+    if log_file is None:
+        return [console]
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError as exc:
+        logger.removeHandler(console)
+        raise click.UsageError(f"--log-file {log_file}: {exc.strerror or exc}") from exc
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return [console, handler]
+
+
+def _install_sigterm() -> None:
+    """SIGTERM (a scheduler stopping the job) ends the run like Ctrl-C: saved work, exit 130."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (the command called from another thread)
+        pass
 
 
 @main.command()
@@ -86,13 +176,18 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, par
 @click.option("--evidence", is_flag=True, help="Print the letter text with every extracted span marked instead.")
 def show(file, pdf_backend, evidence) -> None:
     """Print one letter's record as JSON (or, with --evidence, its text with extracted spans marked)."""
+    import hashlib
+
+    from .. import parse_pages
     from ..extract.letter import NotAnIMRLetter
-    from ..insight.terminal import printable
-    from ..io.read import ReadError
-    from .. import parse_file
+    from ..io.inputs import read_file_bytes, shown
+    from ..io.read import DEFAULT_MAX_BYTES, ReadError, read_bytes
+    from ..io.terminal import printable
 
     try:
-        record = parse_file(file, pdf_backend=pdf_backend)
+        data = read_file_bytes(file, DEFAULT_MAX_BYTES)
+        doc = read_bytes(data, shown(file), backend=pdf_backend)
+        record = parse_pages(doc.pages, source_path=doc.source_path, source_type=doc.source_type)
     except ReadError as exc:
         raise click.ClickException(printable(f"{exc.kind}: {exc.message}")) from exc
     except NotAnIMRLetter as exc:
@@ -102,7 +197,9 @@ def show(file, pdf_backend, evidence) -> None:
 
         click.echo(render_marked(record, color=sys.stdout.isatty()))
         return
-    click.echo(printable(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=str)))
+    out = record.to_dict()
+    out["content_hash"] = hashlib.sha256(data).hexdigest()  # as `run` fills it
+    click.echo(printable(json.dumps(out, indent=2, ensure_ascii=False, default=str)))
 
 
 @main.command(name="eval")

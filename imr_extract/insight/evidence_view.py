@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..records import LetterRecord
-from .terminal import printable
+from ..io.terminal import printable
 
 #: Bracket pairs, one per overlap level (a span overlapping two marked spans gets the third pair, ...).
 BRACKETS = (("\u27e6", "\u27e7"), ("\u27e8", "\u27e9"), ("\u27ea", "\u27eb"), ("\u2983", "\u2984"))

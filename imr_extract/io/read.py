@@ -31,21 +31,14 @@ class ReadError(Exception):
 
 
 def read_path(path: str | Path, backend: str = DEFAULT_PDF_BACKEND, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ReadError("unreadable_file", f"cannot open {path}: {exc.strerror or exc}") from exc
-    if size > max_bytes:
-        raise ReadError("file_too_large", f"{size} bytes is over the {max_bytes}-byte limit (--max-bytes)")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError("unreadable_file", f"cannot read {path}: {exc.strerror or exc}") from exc
-    return read_bytes(data, str(path), backend=backend)
+    """Read one letter file into pages (a named pipe or device is refused, never read without end)."""
+    from .inputs import read_file_bytes, shown
+
+    return read_bytes(read_file_bytes(path, max_bytes), shown(path), backend=backend)
 
 
 def read_bytes(data: bytes, name: str, backend: str = DEFAULT_PDF_BACKEND) -> Document:
+    """A letter's bytes (PDF or text) into pages; raises ReadError with the error kind."""
     if not data.strip():
         raise ReadError("empty_file", "the file is empty (0 bytes or only whitespace)")
     if is_pdf(data, name):
@@ -63,7 +56,20 @@ def is_pdf(data: bytes, name: str) -> bool:
     return data[:1024].lstrip().startswith(b"%PDF") or name.lower().endswith(".pdf")
 
 
+#: Byte-order marks of the UTF-16 and UTF-32 text that Windows tools write ("Unicode" in Notepad).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def decode_text(data: bytes) -> str:
+    """Text of a letter file: UTF-8 (with or without BOM), UTF-16/32 with a BOM, else cp1252."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ReadError("undecodable_text", f"starts with a {encoding} byte-order mark but is not "
+                                                    f"{encoding} text: {exc.reason} at byte {exc.start}") from exc
     if b"\x00" in data[:4096]:
         raise ReadError("undecodable_text", "the file looks binary (NUL bytes), not a text letter")
     try:
@@ -102,8 +108,12 @@ def _read_pdfium(data: bytes) -> tuple[str, ...]:
     try:
         pages = []
         for i in range(len(pdf)):
-            page = pdf[i]
-            textpage = page.get_textpage()
+            try:
+                page = pdf[i]
+                textpage = page.get_textpage()
+            except pdfium.PdfiumError as exc:
+                raise ReadError("corrupt_pdf", f"page {i + 1} cannot be loaded ({exc}); the page tree is damaged, "
+                                               "cyclic or too deeply nested") from exc
             pages.append(textpage.get_text_range())
             textpage.close()
             page.close()
