@@ -323,13 +323,26 @@ SCHEMAS: dict[str, KindSchema] = {
         "pattern": PATTERN,
     }),
     "services": KindSchema(
-        "Item titles -> service, DWC category and subcategory; the first rule that matches wins, so the order is "
-        "the logic.", {
+        "Item titles -> service, DWC category and subcategory, by what the item is: after any framing is set "
+        "aside, a tier-1 phrase wins; else the service or drug named first in the title (at one place the longer "
+        "name, then file order); else a tier-3 sign of a medication; else the framing; else the fallback.", {
             "service": {
                 "category": Key("the DWC category", True, choices=tuple(CATEGORIES)),
                 "subcategory": Key("the subcategory within it (pharmaceutical rules may leave it to the drug)",
                                    check_extra=_subcategory),
                 "service": Key("the normalized service name", True),
+                "tier": Key("1: a narrow phrase tried before all others, in file order; 2 (the default): the "
+                            "service named first in the title wins, drugs included; 3: a generic noun ('injection', "
+                            "'surgery', 'evaluation') read only when no tier-2 service or drug is named, the first "
+                            "printed winning; 4: a sign of a medication (a strength, a dosage form), read last",
+                            type="int", choices=(1, 2, 3, 4)),
+                "pattern": PATTERN,
+            },
+            "framing": {
+                "category": Key("the category when nothing after the framing is recognised", True,
+                                choices=tuple(CATEGORIES)),
+                "subcategory": Key("its subcategory", check_extra=_subcategory),
+                "service": Key("its service name", True),
                 "pattern": PATTERN,
             },
             "fallback": {
@@ -339,6 +352,7 @@ SCHEMAS: dict[str, KindSchema] = {
             },
         },
         {"service": "a kind of service (the usual role: rules that name no role are of this one)",
+         "framing": "words that frame an item without saying what it is ('Associated surgical service:')",
          "fallback": "what a title no other rule recognises is"},
         implicit_role="service"),
     "drugs": KindSchema(
@@ -348,8 +362,10 @@ SCHEMAS: dict[str, KindSchema] = {
                      "subcategory": Key("the pharmaceutical class", True, choices=CATEGORIES["Pharmaceuticals"]),
                      "pattern": PATTERN},
             "strength": {"pattern": PATTERN},
+            "dictionary": {},
         },
-        {"drug": "a drug name", "strength": "a strength as printed (not an amount dispensed)"}),
+        {"drug": "a drug name", "strength": "a strength as printed (not an amount dispensed)",
+         "dictionary": "the broad drug dictionary consulted for a medication no rule names (no pattern)"}),
     "body_parts": KindSchema(
         "Body parts named in item titles, and how their side is read.", {
             "part": {"body_part": Key("the canonical body part", True), "region": Key("its region", True,

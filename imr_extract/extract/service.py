@@ -97,55 +97,148 @@ def _f(field: str, value: str | None, m: regex.Match, rule: Rule) -> Finding:
     return Finding(field, value, m.start(), m.end(), rule.id, m.group())
 
 
+@lru_cache(maxsize=1)
+def _tiers() -> tuple[tuple[tuple[Rule, regex.Pattern], ...], ...]:
+    """(tier-1, tier-2, tier-3, tier-4) service rules with their patterns, each in file order."""
+    rules = _compiled("services", "service")
+    return tuple(tuple(rp for rp in rules if (rp[0].tier or 2) == t) for t in (1, 2, 3, 4))
+
+
+on_reset(_tiers.cache_clear)
+
+
+def _service(rule: Rule, m: regex.Match) -> ServiceInfo:
+    found = [_f("service", rule.service, m, rule), _f("service_category", rule.category, m, rule)]
+    if rule.get("subcategory"):
+        found.append(_f("service_subcategory", rule.subcategory, m, rule))
+    return ServiceInfo(rule.service, rule.category, rule.get("subcategory"), None, None, rule.id, tuple(found))
+
+
+def _named_first(text: str, candidates) -> tuple[Rule, regex.Match] | None:
+    """The service (or drug) of ``candidates`` named first in ``text``; at one place the longer name, then file
+    order."""
+    best = None
+    for order, (rule, pattern) in enumerate(candidates):
+        m = pattern.search(text)
+        if m and m.end() > m.start():
+            key = (m.start(), m.start() - m.end(), order)
+            if best is None or key < best[0]:
+                best = (key, rule, m)
+    return (best[1], best[2]) if best else None
+
+
 @lru_cache(maxsize=8192)
 def classify_service(service_text: str) -> ServiceInfo:
-    """First matching services rule. Memoized: archives repeat the same titles thousands of times."""
+    """What the item is (see patterns/services.yaml). Memoized: archives repeat the same titles."""
     text = service_text or ""
-    for rule, pattern in _compiled("services", "service"):
+    framing = None
+    for rule, pattern in _compiled("services", "framing"):
         m = pattern.search(text)
         if m:
-            if rule.category != "Pharmaceuticals":
-                found = [_f("service", rule.service, m, rule), _f("service_category", rule.category, m, rule)]
-                if rule.get("subcategory"):
-                    found.append(_f("service_subcategory", rule.subcategory, m, rule))
-                return ServiceInfo(rule.service, rule.category, rule.get("subcategory"), None, None, rule.id,
-                                   tuple(found))
-            return _medication(text, (rule, m), _first_printed("drugs", text))
-    # A bare brand name ("Deprizine (unknown quantity)") carries no strength to be spotted by.
-    found = _first_printed("drugs", text)
-    if found:
-        return _medication(text, None, found)
+            framing = (rule, m)
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]  # offsets stay
+    for rule, pattern in _tiers()[0]:
+        m = pattern.search(text)
+        if m:
+            return _service(rule, m) if rule.category != "Pharmaceuticals" else \
+                _medication(text, (rule, m), _first_printed("drugs", text))
+    named = _named_first(text, [*_tiers()[1], *_compiled("drugs", "drug")]) or _named_first(text, _tiers()[2])
+    if named is not None:
+        rule, m = named
+        if rule.kind == "drugs":
+            return _medication(text, _first_match(_tiers()[3], text), named)
+        if rule.category != "Pharmaceuticals":
+            return _service(rule, m)
+        return _medication(text, named, _first_printed("drugs", text))
+    sign = _first_match(_tiers()[3], text)
+    if sign is not None:
+        return _medication(text, sign, None)
+    if framing is not None:
+        return _service(*framing)
     fallback = first_rule("services", "fallback")
     m = fallback.regex.search(text)
     findings = (_f("service_category", fallback.category, m, fallback),) if m else ()
     return ServiceInfo(None, fallback.category, None, None, None, fallback.id, findings)
 
 
+def _first_match(rules, text: str) -> tuple[Rule, regex.Match] | None:
+    for rule, pattern in rules:
+        m = pattern.search(text)
+        if m:
+            return rule, m
+    return None
+
+
+def _drugs_named(text: str) -> list[tuple[Rule, regex.Match]]:
+    """Every drug the title names, in printed order, each generic once (a compound lists several)."""
+    found = sorted(((r, m) for r, p in _compiled("drugs", "drug") for m in p.finditer(text) if m.end() > m.start()),
+                   key=lambda f: (f[1].start(), f[1].start() - f[1].end()))
+    out: list[tuple[Rule, regex.Match]] = []
+    end = -1
+    for rule, m in found:
+        if m.start() < end:
+            continue
+        end = m.end()
+        if rule.drug and all(o[0].drug != rule.drug for o in out):
+            out.append((rule, m))
+    return out
+
+
 def _medication(text: str, by_rule: tuple[Rule, regex.Match] | None,
                 by_drug: tuple[Rule, regex.Match] | None) -> ServiceInfo:
-    """A pharmaceutical item: the service rule (if any) and the drug printed first decide."""
+    """A pharmaceutical item: its drug(s), in printed order, and its class (a topical compound of several
+    ingredients is one; a single drug's class is the drug's, a topical form's the topical rule's)."""
     source = by_rule or by_drug
     assert source is not None
     rule, m = source
-    service = rule.service if by_rule else "medication"
+    service = rule.service if rule.kind == "services" else "medication"
     found = [_f("service", service, m, rule), _f("service_category", "Pharmaceuticals", m, rule)]
-    subcategory = by_rule[0].get("subcategory") if by_rule else None
-    if subcategory:
-        found.append(_f("service_subcategory", subcategory, *by_rule[::-1]))
-    elif by_drug:
-        subcategory = by_drug[0].subcategory
-        found.append(_f("service_subcategory", subcategory, by_drug[1], by_drug[0]))
+    named = _drugs_named(text) if by_drug else []
+    topical = by_rule is not None and by_rule[0].get("subcategory") == "topical analgesics"
+    if len(named) > 1 and (topical or _COMPOUND.search(text)):
+        drug = "/".join(str(r.drug) for r, _ in named)
+        subcategory = "topical compounds" if topical else (by_drug[0].subcategory if by_drug else "other")
+        start, end = named[0][1].start(), named[-1][1].end()
+        found.append(Finding("drug_name", drug, start, end, named[0][0].id, text[start:end]))
+        found.append(Finding("service_subcategory", subcategory, start, end,
+                             (by_rule or named[0])[0].id, text[start:end]))
     else:
-        subcategory = "other"
-        found.append(_f("service_subcategory", subcategory, m, rule))
-    drug = by_drug[0].drug if by_drug else None
-    if by_drug:
-        found.append(_f("drug_name", drug, by_drug[1], by_drug[0]))
+        drug = by_drug[0].drug if by_drug else None
+        if by_drug and drug:
+            found.append(_f("drug_name", drug, by_drug[1], by_drug[0]))
+        subcategory = by_rule[0].get("subcategory") if by_rule else None
+        if subcategory:
+            found.append(_f("service_subcategory", subcategory, by_rule[1], by_rule[0]))
+        elif by_drug:
+            subcategory = by_drug[0].subcategory
+            found.append(_f("service_subcategory", subcategory, by_drug[1], by_drug[0]))
+        else:
+            base = _base_dictionary_drug(text)
+            subcategory = "other"
+            found.append(_f("service_subcategory", subcategory, m, rule))
+            if base:
+                drug = base.value
+                found.append(base)
     strength = _strength(text)
     if strength:
         found.append(strength)
     return ServiceInfo(service, "Pharmaceuticals", subcategory, drug, strength.value if strength else None,
                        rule.id, tuple(found))
+
+
+#: Ingredients joined as one product: "A/B", "A, B and C in a base", "compound".
+_COMPOUND = regex.compile(r"\bcompound|\b(?:in|with)\s+(?:a\s+)?(?:cream|gel|ointment|lotion)?\s*base\b", regex.IGNORECASE)
+
+
+def _base_dictionary_drug(text: str) -> Finding | None:
+    """A medication the vocabulary does not know: its generic from the broad drug dictionary."""
+    from .drugbase import lookup_generic
+
+    found = lookup_generic(text)
+    if found is None:
+        return None
+    generic, start, end = found
+    return Finding("drug_name", generic, start, end, first_rule("drugs", "dictionary").id, text[start:end])
 
 
 @lru_cache(maxsize=8192)
