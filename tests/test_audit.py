@@ -99,6 +99,82 @@ TEXT_CASES = {
 }
 
 
+# A professional-review letter: the only layout whose items come from an issue list, so the only one
+# where an item can be listed and not decided, or an outcome stated and not tied to a listed item.
+PR_LETTER = """[SYNTHETIC LETTER - written for imr-extract tests; not a real IMR decision]
+MEDICAL PROFESSIONAL REVIEW
+
+ISSUE AT DISPUTE:
+The professional reviewer was asked whether these requested treatments are medically necessary:
+1. Aquatic therapy eight sessions for the lumbar spine
+2. Cyclobenzaprine 7.5mg #30
+
+CASE SUMMARY:
+This 51-year-old male warehouse worker hurt his low back on 3/4/15 lifting a pallet. He was
+diagnosed with lumbar strain. The Utilization Review on 9/2/15 non-certified both requests.
+
+RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY:
+{preamble}1. Aquatic therapy eight sessions for the lumbar spine:
+Water exercise suits patients who cannot bear weight on land; this worker walks without aid.
+DETERMINATION: The requested aquatic therapy is not medically necessary. The Claims
+Administrator's decision is upheld.
+2. Cyclobenzaprine 7.5mg #30:
+Muscle relaxants are for short courses in acute flares; this is a chronic course.
+{second}
+
+MEDICAL REVIEWER QUALIFICATIONS:
+The physician reviewer is Board Certified in Family Medicine and is licensed to practice in California.
+"""
+PR_DECIDED = ("DETERMINATION: The requested cyclobenzaprine is not medically necessary. The Claims\n"
+              "Administrator's decision is upheld.")
+
+# (check, letter text that trips it, letter text that does not)
+LOCATOR_CASES = {
+    "undecided_item": (PR_LETTER.format(preamble="", second=""), PR_LETTER.format(preamble="", second=PR_DECIDED)),
+    "untied_outcome": (PR_LETTER.format(preamble="The Claims Administrator's decision is overturned.\n",
+                                        second=PR_DECIDED),
+                       PR_LETTER.format(preamble="", second=PR_DECIDED)),
+}
+
+# (check, item title that trips it, item title that does not)
+VOCABULARY_CASES = {
+    "category_other": ("Jacuzzi for home use", "Physical therapy 2 times a week for 6 weeks for the low back"),
+    "category_by_fallback": ("Compounded medication #1", "Ketoprofen 20% cream 120 grams"),
+}
+
+
+@pytest.mark.parametrize("check", sorted(LOCATOR_CASES))
+def test_locator_check_trips_on_one_letter_not_the_other(check):
+    trips, quiet = LOCATOR_CASES[check]
+    tripped = parse_text(trips, "synthetic.txt")
+    rows = [r for r in checks.audit_rows(tripped) if r["check"] == check]
+    assert len(rows) == 1 and rows[0]["severity"] == "error"
+    assert checks.audit_rows(parse_text(quiet, "synthetic.txt")) == []
+
+
+def test_an_undecided_item_is_named_and_absent_from_the_decisions():
+    record = parse_text(LOCATOR_CASES["undecided_item"][0], "synthetic.txt")
+    assert [d.service_text for d in record.decisions] == ["Aquatic therapy eight sessions for the lumbar spine"]
+    (row,) = [r for r in checks.audit_rows(record) if r["check"] == "undecided_item"]
+    assert "Cyclobenzaprine 7.5mg #30" in row["message"]
+
+
+def test_an_untied_outcome_is_quoted():
+    record = parse_text(LOCATOR_CASES["untied_outcome"][0], "synthetic.txt")
+    (row,) = [r for r in checks.audit_rows(record) if r["check"] == "untied_outcome"]
+    assert "decision is overturned" in row["message"] and "overturned" in row["message"]
+    assert [d.outcome for d in record.decisions] == ["upheld", "upheld"]
+
+
+@pytest.mark.parametrize("check", sorted(VOCABULARY_CASES))
+def test_vocabulary_check_trips_on_one_title_not_the_other(check):
+    trips, quiet = VOCABULARY_CASES[check]
+    rows = [r for r in checks.audit_rows(synthetic_letter(title=trips)) if r["check"] == check]
+    assert len(rows) == 1 and rows[0]["item_no"] == 1 and rows[0]["severity"] == "info"
+    assert trips in rows[0]["message"]
+    assert check not in checks_of(checks.audit_rows(synthetic_letter(title=quiet)))
+
+
 @pytest.mark.parametrize("check", sorted(TEXT_CASES))
 def test_text_check_trips_on_one_letter_not_the_other(check):
     trips, quiet = TEXT_CASES[check]
@@ -227,7 +303,7 @@ def test_text_scans_never_fail(text):
 # ------------------------------------------------------------------ the rule file
 
 def test_every_check_is_tested_and_implemented():
-    tested = set(TEXT_CASES) | set(TABLE_CASES) | {"duplicate_text", "duplicate_case_number", "audit_failed"}
+    tested = set(TEXT_CASES) | set(TABLE_CASES) | set(LOCATOR_CASES) | set(VOCABULARY_CASES) | {"duplicate_text", "duplicate_case_number", "audit_failed"}
     assert set(audit.check_names()) == tested
 
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from conftest import CORPUS_DIR, seed_paths
 from imr_extract.cli.main import main
-from imr_extract.insight.evaluate import GoldError, load_gold, records_from_output
+from imr_extract.insight.evaluate import (GoldError, evaluate_records, load_gold, records_from_output,
+                                        same_diagnosis, values_match)
 from imr_extract.io.inputs import expand
 from imr_extract.run.batch import RunSettings, run
 
@@ -110,3 +111,59 @@ def test_load_gold_names_the_bad_file(tmp_path):
     (tmp_path / "b.json").write_text("{")
     with pytest.raises(GoldError, match="b.json"):
         load_gold(tmp_path)
+
+
+# ------------------------------------------------------------------ the analytic fields
+
+def _letter(diagnoses, items):
+    return {"diagnoses": diagnoses, "decisions": items}
+
+
+def test_diagnoses_score_recall_and_precision():
+    gold = {"a": _letter(["lumbar strain", "left knee medial meniscus tear"], []),
+            "b": {"diagnoses": ["insomnia"], "doubt": True, "decisions": []}}  # doubtful: not scored
+    got = {"a": _letter(["Lumbar strain.", "medial meniscus tear left knee", "headache"], []),
+           "b": _letter([], [])}
+    ev = evaluate_records(got, gold)
+    assert ev.diagnoses == [1, 2, 1, 3]
+    assert "recall 1/2 = 0.500; precision 1/3 = 0.333" in ev.report()
+    assert any(m.startswith("a.diagnoses") for m in ev.misses) and not any(m.startswith("b.") for m in ev.misses)
+
+
+@pytest.mark.parametrize("expected,got,same", [
+    ("left knee medial meniscus tear", "medial meniscus tear of the left knee", False),
+    ("cervical strain", "cervical strain and sprain", False),  # 2 of 4 words
+    ("chronic low back pain", "chronic low back pain syndrome", True),  # 4 of 5 words, contained
+    ("lumbar  strain,", "Lumbar strain", True),
+])
+def test_same_diagnosis(expected, got, same):
+    assert same_diagnosis(expected, got) is same
+
+
+def test_category_and_drug_are_read_under_either_name_and_doubt_skips_them():
+    gold = {"a": _letter([], [{"category": "Pharmaceuticals", "drug": "cyclobenzaprine"},
+                              {"service_category": "DMEPOS", "drug_name": None},
+                              {"category": "Surgery", "drug": None, "doubt": True}])}
+    got = {"a": _letter([], [{"service_category": "Pharmaceuticals", "drug_name": "cyclobenzaprine"},
+                             {"service_category": "DMEPOS", "drug_name": None},
+                             {"service_category": "Injections", "drug_name": None}])}
+    ev = evaluate_records(got, gold)
+    assert dict(ev.per_field) == {"service_category": [2, 2], "drug_name": [2, 2]}
+
+
+@pytest.mark.parametrize("expected,got,same", [
+    ("lidocaine/ketoprofen", "ketoprofen", True),  # a compound: any one ingredient
+    ("ketoprofen", "lidocaine/ketoprofen", False),
+    ("tramadol", "Tramadol", True),
+    (None, "tramadol", False),
+])
+def test_drug_name_match(expected, got, same):
+    assert values_match("drug_name", expected, got) is same
+
+
+def test_citations_compare_in_order_by_every_key():
+    one = {"source": "MTUS", "document": "ACOEM", "year": 2004, "sections": ["Chapter 12"], "pages": "301-308"}
+    two = {"source": "ODG", "document": None, "year": None, "sections": ["Low Back"], "pages": None}
+    assert values_match("guideline_citations", [one, two], json.dumps([dict(one, year=2004.0), two]))
+    assert not values_match("guideline_citations", [one, two], [two, one])
+    assert not values_match("guideline_citations", [one], [dict(one, pages="301")])

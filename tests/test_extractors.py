@@ -10,8 +10,10 @@ import csv
 from pathlib import Path
 
 import pytest
+import yaml
 
 from imr_extract.extract.dates import parse_date
+from imr_extract.extract.diagnosis import extract_diagnoses
 from imr_extract.extract.header import extract_header
 from imr_extract.extract.guideline import parse_guideline
 from imr_extract.extract.patient import extract_age, extract_sex
@@ -130,3 +132,18 @@ def test_a_range_of_counts_gives_bounds_and_no_quantity(title, bounds):
     assert (q.quantity_min, q.quantity_max) == bounds
     if bounds[0] is not None:
         assert q.quantity is None, "a range is never one number"
+
+
+def diagnosis_cases() -> list:
+    rows = yaml.safe_load((CASES / "diagnoses.yaml").read_text(encoding="utf-8"))
+    return [pytest.param(row, id=f"{n}:{row['text'][:40]}",
+                         marks=[pytest.mark.xfail(strict=True, reason=row["xfail"])] if row.get("xfail") else [])
+            for n, row in enumerate(rows, start=1)]
+
+
+@pytest.mark.parametrize("case", diagnosis_cases())
+def test_diagnoses(case):
+    findings = list(extract_diagnoses(case["text"]))
+    assert [f.value[0] for f in findings] == case["expect"]
+    for f in findings:  # each points at its own words in the text
+        assert " ".join(case["text"][f.start:f.end].split()) == f.value[0]

@@ -21,6 +21,8 @@ _MARKER = regex.compile(r"(?:^|(?<=[\s:;]))(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|[-\u202
 _ARTICLE = regex.compile(r"(?:an?|the)\s+", regex.IGNORECASE)
 _AND = regex.compile(r"\s+(?:and|&)\s+", regex.IGNORECASE)
 _MAX_LIST = 700
+#: How far a bracket may run before its closer; past that it is a stray character.
+_MAX_BRACKET = 120
 _MAX_ENTRY = 160
 
 
@@ -60,7 +62,9 @@ def _list_end(text: str, start: int, limit: int) -> int:
     for i in range(start, min(limit, start + _MAX_LIST)):
         ch = text[i]
         if ch in "([":
-            depth += 1
+            closer = ")" if ch == "(" else "]"
+            if closer in text[i + 1:min(limit, i + _MAX_BRACKET)]:
+                depth += 1  # an unclosed bracket is debris and hides no sentence end
         elif ch in ")]":
             depth = max(0, depth - 1)
         elif ch == "\n" and text[i + 1:i + 2] == "\n":
@@ -144,10 +148,11 @@ def _comma_pieces(text: str, a: int, b: int, cut_and: bool = True) -> list[tuple
     merged: list[list[int]] = []  # [start, end, kind]: 1 joined, 2 a lone site word waiting for its noun
     for s, e in raw:
         piece = text[s:e].strip()
-        if merged and (merged[-1][2] == 2 or qualifier.match(piece) or _completes_title(text, merged[-1][0], e, lookup)):
-            merged[-1][1], merged[-1][2] = e, 1
-            continue
         lone_site = len(piece.split()) == 1 and piece.lower() in _SITE_WORDS
+        if merged and (merged[-1][2] == 2 or qualifier.match(piece) or _completes_title(text, merged[-1][0], e, lookup)):
+            # "neck, back and shoulder pain": each lone site waits for the noun the last one takes
+            merged[-1][1], merged[-1][2] = e, 2 if merged[-1][2] == 2 and lone_site else 1
+            continue
         merged.append([s, e, 2 if lone_site else 0])
     return [(s, e) for s, e, _ in merged]
 

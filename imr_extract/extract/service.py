@@ -192,16 +192,17 @@ def _medication(text: str, by_rule: tuple[Rule, regex.Match] | None,
     assert source is not None
     rule, m = source
     service = rule.service if rule.kind == "services" else "medication"
-    found = [_f("service", service, m, rule), _f("service_category", "Pharmaceuticals", m, rule)]
-    named = _drugs_named(text) if by_drug else []
+    named = by_drug or source  # a drug named decides the category; a dosage form alone only suggests it
+    found = [_f("service", service, m, rule), _f("service_category", "Pharmaceuticals", named[1], named[0])]
+    named_all = _drugs_named(text) if by_drug else []
     topical = by_rule is not None and by_rule[0].get("subcategory") == "topical analgesics"
-    if len(named) > 1 and (topical or _COMPOUND.search(text)):
-        drug = "/".join(str(r.drug) for r, _ in named)
+    if len(named_all) > 1 and (topical or _COMPOUND.search(text)):
+        drug = "/".join(str(r.drug) for r, _ in named_all)
         subcategory = "topical compounds" if topical else (by_drug[0].subcategory if by_drug else "other")
-        start, end = named[0][1].start(), named[-1][1].end()
-        found.append(Finding("drug_name", drug, start, end, named[0][0].id, text[start:end]))
+        start, end = named_all[0][1].start(), named_all[-1][1].end()
+        found.append(Finding("drug_name", drug, start, end, named_all[0][0].id, text[start:end]))
         found.append(Finding("service_subcategory", subcategory, start, end,
-                             (by_rule or named[0])[0].id, text[start:end]))
+                             (by_rule or named_all[0])[0].id, text[start:end]))
     else:
         drug = by_drug[0].drug if by_drug else None
         if by_drug and drug:

@@ -249,10 +249,47 @@ def text_checks(record: LetterRecord) -> list[dict]:
 
 # ---------------------------------------------------------------- entry points
 
+def locator_checks(record: LetterRecord) -> list[dict]:
+    """Outcomes the letter states that no item took, and listed items that no outcome decided."""
+    from ..extract.locate import UNDECIDED_ITEM, UNTIED_OUTCOME
+
+    out = []
+    for kind, f in record.findings:
+        if kind != "items":
+            continue
+        quoted = " ".join(f.text.split())[:120]
+        if f.field == UNTIED_OUTCOME:
+            out.append(finding(record.letter_id, None, "untied_outcome",
+                               f'the letter states "{quoted}" ({f.value}) but no item took it'))
+        elif f.field == UNDECIDED_ITEM:
+            out.append(finding(record.letter_id, None, "undecided_item",
+                               f'the issue list names "{quoted}" but no outcome for it was found'))
+    return out
+
+
+def vocabulary_checks(record: LetterRecord) -> list[dict]:
+    """Items placed in Other, or by a generic rule rather than one naming the service."""
+    from ..rules import rule_index
+
+    rules = rule_index()
+    category_rule = {e.item_no: e.rule_id for e in record.evidence if e.field == "service_category" and e.item_no}
+    out = []
+    for d in record.decisions:
+        title = " ".join((d.service_text or "").split())[:100]
+        rule = rules.get(category_rule.get(d.item_no, ""))
+        if d.service_category == "Other":
+            out.append(finding(record.letter_id, d.item_no, "category_other", f'"{title}" is in category Other'))
+        elif rule is not None and rule.kind == "services" and ((rule.get("tier") or 2) >= 3 or rule.role == "framing"):
+            out.append(finding(record.letter_id, d.item_no, "category_by_fallback",
+                               f'"{title}" is {d.service_category} by the generic rule {rule.id}'))
+    return out
+
+
 def audit_letter(record: LetterRecord) -> list[dict]:
-    """Every per-letter check: its values, its items' values and its text."""
+    """Every per-letter check: its values, its items' values, its text, and what extraction could not place."""
     decisions = [d.row() for d in record.decisions]
-    return value_checks(record.row(), decisions) + text_checks(record)
+    return (value_checks(record.row(), decisions) + text_checks(record) + locator_checks(record)
+            + vocabulary_checks(record))
 
 
 def audit_rows(record: LetterRecord) -> list[dict]:

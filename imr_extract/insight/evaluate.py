@@ -5,6 +5,15 @@ Expected values come as one JSON file per letter (``<stem>.json``, the shape of
 from an expected record is not scored; ``null`` means the letter states no
 value, so the output must be empty there. Values compare the way FIELDS.md
 says: text case- and punctuation-insensitively, lists as sets, numbers as numbers.
+
+The analytic fields are scored too when the expected records hold them:
+``diagnoses`` as recall and precision over the letter's list (a diagnosis matches
+one written with the same words, or one whose words are at least 80% the same and
+contained in it), ``drug_name`` (a compound matches any one of its ingredients),
+``service_category`` and ``guideline_citations`` (the cited documents in order:
+source, document, year, pages, sections). ``category`` and ``drug`` are read as
+``service_category`` and ``drug_name``; a letter or item marked ``"doubt": true``
+is left out of the analytic scores, since its expected value is itself uncertain.
 """
 from __future__ import annotations
 
@@ -22,7 +31,12 @@ LETTER_FIELDS = ("layout", "case_number", "date_assigned", "decision_date", "inj
                  "n_items", "priority", "application_received")
 DECISION_FIELDS = ("service_text", "outcome", "quantity", "frequency_per_week_min", "frequency_per_week_max",
                    "duration_weeks_min", "duration_weeks_max", "body_part", "guideline_source", "guideline_year",
-                   "guideline_pages", "guideline_document", "guideline_section", "service_category")
+                   "guideline_pages", "guideline_document", "guideline_section", "service_category", "drug_name",
+                   "guideline_citations")
+#: Other names expected files use for a decision field.
+ALIASES = {"category": "service_category", "drug": "drug_name"}
+#: Fields an item marked doubtful is not scored on.
+ANALYTIC = {"service_category", "drug_name", "diagnoses"}
 NUMERIC = {"patient_age", "n_items", "quantity", "frequency_per_week_min", "frequency_per_week_max",
            "duration_weeks_min", "duration_weeks_max", "guideline_year"}
 LISTS = {"reviewer_specialties", "reviewer_license_states"}
@@ -58,6 +72,30 @@ def _pages(v: Any) -> list[str]:
     return sorted(regex.sub(r"\s+", "", p) for p in regex.findall(r"\d+(?:\s*-\s*\d+)?", str(v)))
 
 
+def _fold_diagnosis(v: Any) -> str:
+    s = regex.sub(r"[^a-z0-9/ ]+", " ", str(v).replace("&", " and ").lower())
+    return regex.sub(r"\s+", " ", s).strip()
+
+
+def same_diagnosis(expected: Any, got: Any) -> bool:
+    """The same words, or one contained in the other sharing at least 80% of the words."""
+    a, b = _fold_diagnosis(expected), _fold_diagnosis(got)
+    if a == b:
+        return bool(a)
+    wa, wb = set(a.split()), set(b.split())
+    return bool(wa and wb) and (a in b or b in a) and len(wa & wb) / max(len(wa), len(wb)) >= 0.8
+
+
+def _citation_key(c: Any) -> tuple:
+    c = c if isinstance(c, dict) else {}
+    sections = c.get("sections") or []
+    if isinstance(sections, str):
+        sections = _as_list(sections)
+    return (fold_text(c.get("source") or ""), fold_text(c.get("document") or ""),
+            str(c.get("year") or "").split(".")[0], tuple(_pages(c.get("pages") or "")),
+            frozenset(fold_text(x) for x in sections))
+
+
 def values_match(name: str, expected: Any, got: Any) -> bool:
     if _empty(expected) or _empty(got):
         return _empty(expected) and _empty(got)
@@ -72,6 +110,11 @@ def values_match(name: str, expected: Any, got: Any) -> bool:
         return {fold_text(x) for x in _as_list(expected)} == {fold_text(x) for x in _as_list(got)}
     if name == "guideline_pages":
         return _pages(expected) == _pages(got)
+    if name == "drug_name":
+        e, g = fold_text(expected), fold_text(got)
+        return g == e or g in e.split("/")
+    if name == "guideline_citations":
+        return [_citation_key(c) for c in _as_list(expected)] == [_citation_key(c) for c in _as_list(got)]
     if name == "service_text":
         # a few characters of debris are tolerated, a missing or extra clause is not
         e, g = fold_text(expected), fold_text(got)
@@ -89,6 +132,18 @@ class Evaluation:
     letters: int = 0
     letters_perfect: int = 0
     by_layout: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    #: diagnoses: expected found, expected, output matched, output (recall = 0/1, precision = 2/3)
+    diagnoses: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+
+    def score_diagnoses(self, key: str, expected: Any, got: Any) -> None:
+        want = [w for w in _as_list(expected) if not _empty(w)] if not _empty(expected) else []
+        have = [h for h in _as_list(got) if not _empty(h)] if not _empty(got) else []
+        found = sum(any(same_diagnosis(w, h) for h in have) for w in want)
+        right = sum(any(same_diagnosis(w, h) for w in want) for h in have)
+        for i, n in enumerate((found, len(want), right, len(have))):
+            self.diagnoses[i] += n
+        if found < len(want) or right < len(have):
+            self.misses.append(f"{key}.diagnoses: expected {want!r}, got {have!r}")
 
     def score(self, key: str, name: str, expected: Any, got: Any) -> bool:
         ok = values_match(name, expected, got)
@@ -123,6 +178,10 @@ class Evaluation:
         lines.append(f"overall: {self.correct}/{self.total} = {acc:.4f}; stated values found {self.found}/"
                      f"{self.stated} = {rec:.4f}; invented {self.invented}; letters all right "
                      f"{self.letters_perfect}/{self.letters}")
+        found, want, right, have = self.diagnoses
+        if want or have:
+            lines.append(f"diagnoses: recall {found}/{want} = {found / want if want else 0:.3f}; "
+                         f"precision {right}/{have} = {right / have if have else 0:.3f}")
         if len(self.by_layout) > 1:
             for layout, (c, t, n) in sorted(self.by_layout.items()):
                 lines.append(f"  layout {layout:24s} {c}/{t} = {c / t if t else 0:.4f} over {n} letters")
@@ -168,11 +227,14 @@ def evaluate_records(records: dict[str, dict], gold: dict[str, dict]) -> Evaluat
             ev.misses.append(f"{stem}: no output row")
             got = {}
         ok = all([ev.score(stem, name, expected[name], got.get(name)) for name in LETTER_FIELDS if name in expected])
+        if "diagnoses" in expected and not expected.get("doubt"):
+            ev.score_diagnoses(stem, expected["diagnoses"], got.get("diagnoses"))
         got_items = got.get("decisions", [])
         for i, exp_item in enumerate(expected.get("decisions", [])):
             item = got_items[i] if i < len(got_items) else {}
+            exp_item = {ALIASES.get(k, k): v for k, v in exp_item.items()}
             for name in DECISION_FIELDS:
-                if name in exp_item:
+                if name in exp_item and not (name in ANALYTIC and exp_item.get("doubt")):
                     ok = ev.score(f"{stem}.item{i + 1}", name, exp_item[name], item.get(name)) and ok
         ev.letters_perfect += ok
         tally = ev.by_layout[str(expected.get("layout", "?"))]
