@@ -3,6 +3,8 @@
 #   make test          create .venv if needed, install, run the whole test suite
 #   make run           convert corpus/ into out/ (fails only on a usage error or crash, exit code >= 2)
 #   make bench         print the speed/memory figures (bench/run.py; BENCH_ARGS=--quick for a short run)
+#   make holdout       convert and score the held-out letters (holdout/: never used by the tests or tuning)
+#   make lint          ruff and mypy on imr_extract/
 #   make clean         remove outputs and caches;  make distclean  also removes .venv
 #
 # Everything is overridable on the command line, e.g. `make test PYTHON=python3.12 PYTEST_ARGS=-x`.
@@ -18,7 +20,9 @@ BENCH_ARGS ?=
 # Browser-based tests (chart export) need Debian's chromium; `make test` installs it when missing.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: all venv install run test bench chromium clean distclean
+HOLDOUT ?= holdout
+
+.PHONY: all venv install run test bench holdout lint chromium clean distclean
 
 all: test
 
@@ -43,6 +47,13 @@ test: $(STAMP) chromium
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# Every set under holdout/ (letters/ + expected/), converted into out-holdout/<set> and scored.
+holdout: $(STAMP)
+	@for set in $(HOLDOUT)/*/; do name=$$(basename $$set); \
+	  $(BIN)/imr-extract run $$set/letters --out out-holdout/$$name --fresh --quiet; rc=$$?; test $$rc -le 1 || exit $$rc; \
+	  echo "== holdout $$name"; $(BIN)/imr-extract eval out-holdout/$$name --gold $$set/expected || exit $$?; \
+	done
+
 # Installs chromium when it is missing: as root directly, otherwise through passwordless sudo.
 # Without either, say so and go on: the browser tests then skip with the same reason.
 chromium:
@@ -55,7 +66,7 @@ chromium:
 	$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
 clean:
-	rm -rf $(OUT) bench/.cache tests/artifacts .pytest_cache .hypothesis
+	rm -rf $(OUT) out-holdout bench/.cache tests/artifacts .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean

@@ -208,8 +208,10 @@ class Decision(_Record):
     guideline_year: int | None = column('Four-digit year printed inside the first citation.')
     guideline_citations: list[CitedDocumentRow] = column(
         'Every document the reviewer\'s guideline paragraph cites, in order: source (MTUS, ODG, ACOEM, other), '
-        'document (chapter or work as printed), year (edition, or revision year), sections, pages. The first '
-        'entry is the citation behind guideline_source and guideline_year.', factory=list)
+        'document (the chapter or work as printed, without the guideline\'s own name, its year or the word '
+        '"Chapter"; empty when prose names the guideline but no chapter), year (edition, or revision year), '
+        'sections (the topics printed for it), pages. The first entry is the citation behind guideline_source '
+        'and guideline_year.', factory=list)
     guideline_pages: str | None = column(
         'Every page printed in the MAXIMUS guideline paragraph, in order, "; "-joined.')
     rationale: str | None = column('The decision rationale, wrapped lines joined.')

@@ -315,11 +315,12 @@ SCHEMAS: dict[str, KindSchema] = {
          "pages": "page numbers", "page-item": "one page or page range of a pages list",
          "section": "the section(s) cited", "document": "the MTUS document cited", "year": "an edition year",
          "revision-year": "the year of a revision date ('Revised 05/2021'): the year of a non-MTUS citation"}),
-    "chapters": _one("The guideline chapters (MTUS documents) of every era that a citation may name; a "
-                     "citation's document is the chapter named where it starts, as printed.", {
+    "chapters": _one("The guideline chapters (MTUS documents, ODG chapters) of every era that a citation may "
+                     "name; a citation's document is the chapter named where it starts, as printed.", {
         "document": Key("the chapter's title", True),
-        "source": Key("the guideline the chapter belongs to", True, choices=("MTUS",)),
-        "years": Key("the editions known (informative: the year printed decides)", True, "list"),
+        "source": Key("the guideline the chapter belongs to", True, choices=("MTUS", "ODG")),
+        "years": Key("the editions known (informative: the year printed decides; ODG chapters, revised "
+                     "continuously, have none)", False, "list"),
         "pattern": PATTERN,
     }),
     "services": KindSchema(
@@ -394,6 +395,8 @@ SCHEMAS: dict[str, KindSchema] = {
             "qualifier": {"pattern": PATTERN},
             "modifier": {"pattern": PATTERN},
             "stop": {"pattern": PATTERN},
+            "list-end": {"pattern": PATTERN},
+            "standalone": {"pattern": PATTERN},
             "code-title": {},
         },
         {"cue": "words that introduce diagnoses (never part of one)",
@@ -401,6 +404,8 @@ SCHEMAS: dict[str, KindSchema] = {
          "qualifier": "a piece after a comma that only qualifies the diagnosis before it",
          "modifier": "a word before 'and' that qualifies the same noun as the words after it",
          "stop": "where an entry's sentence turns to something else",
+         "list-end": "where the whole list ends before its sentence does",
+         "standalone": "a one-word diagnosis that shares no site with its neighbour, so an 'and' beside it separates",
          "code-title": "the ICD-10-CM title match that gives a diagnosis its code (no pattern: the code set decides)"}),
     "debris": KindSchema(
         "Page-break debris removed by the normalizer.", {

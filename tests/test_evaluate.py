@@ -167,3 +167,13 @@ def test_citations_compare_in_order_by_every_key():
     assert values_match("guideline_citations", [one, two], json.dumps([dict(one, year=2004.0), two]))
     assert not values_match("guideline_citations", [one, two], [two, one])
     assert not values_match("guideline_citations", [one], [dict(one, pages="301")])
+
+
+def test_a_cited_document_is_the_same_with_or_without_the_guideline_name():
+    ours = {"source": "ODG", "document": "Knee & Leg (Acute & Chronic)", "year": 2019, "sections": ["CPM"],
+            "pages": None}
+    theirs = dict(ours, document="Official Disability Guidelines (ODG) Knee & Leg (Acute & Chronic)")
+    assert values_match("guideline_citations", [theirs], [ours])
+    assert values_match("guideline_citations", [dict(ours, document="Chronic Pain Medical Treatment Guidelines")],
+                        [dict(ours, document="Chronic Pain Medical Treatment")])
+    assert not values_match("guideline_citations", [dict(ours, document="Knee & Leg")], [ours])

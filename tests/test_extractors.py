@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from imr_extract.extract.citations import parse_citations
 from imr_extract.extract.dates import parse_date
 from imr_extract.extract.diagnosis import extract_diagnoses
 from imr_extract.extract.header import extract_header
@@ -147,3 +148,14 @@ def test_diagnoses(case):
     assert [f.value[0] for f in findings] == case["expect"]
     for f in findings:  # each points at its own words in the text
         assert " ".join(case["text"][f.start:f.end].split()) == f.value[0]
+
+
+def citation_cases() -> list:
+    rows = yaml.safe_load((CASES / "citations.yaml").read_text(encoding="utf-8"))
+    return [pytest.param(row, id=f"{n}:{row['text'][:40]}") for n, row in enumerate(rows, start=1)]
+
+
+@pytest.mark.parametrize("case", citation_cases())
+def test_citations(case):
+    got = [[c.source, c.document, c.year, list(c.sections), c.pages] for c in parse_citations(case["text"])]
+    assert got == [[s, d, y, list(x), p if p is None else str(p)] for s, d, y, x, p in case["expect"]]

@@ -23,6 +23,7 @@ CITATION_PARAGRAPH = re.compile(r"(?:claims administrator|maximus) guidelines?:.
                                 re.IGNORECASE | re.DOTALL)
 #: A line that cites a guideline: its chapter and section names are the guidelines' own, not a letter's.
 CITATION = re.compile(r"\b(?:decision based on|section\(s\)|page\(s\)|official disability guidelines|"
+                      r"american college of occupational and environmental medicine|"
                       r"non-mtus citation|mtus (?:guidelines )?(?:chronic|acupuncture|post-?surgical|"
                       r"[a-z ,]+ complaints))\b", re.IGNORECASE)
 SEED = re.compile(r"^corpus/\d{3}_[0-9a-f]+\.txt$")

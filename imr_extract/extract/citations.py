@@ -14,14 +14,17 @@ import regex
 
 from ..rules import first_rule, on_reset, rules_for
 from ..text.normalize import unwrap
-from .guideline import citation_starts, classify_work, extract_pages, first_year, revision_year
+from .guideline import citation_starts, classify_work, extract_pages, first_work_end, first_year, revision_year
 
 _SECTION_LABEL = regex.compile(r"\bSection\(?s?\)?\s*:?\s*", regex.IGNORECASE)
+_SECTION_LABEL_COLON = regex.compile(r"\bSection\(?s?\)?\s*:\s*", regex.IGNORECASE)
 _PAGE_LABEL = regex.compile(r",?\s*\b(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)\s*:?\s*\d", regex.IGNORECASE)
 _YEAR_AFTER = regex.compile(r"[\s,(]*((?:19|20)\d\d)\b\)?")
 _ODG_NAME = regex.compile(r"\A\W*(?:the\s+)?(?:Work\s+Loss\s+Data\s+Institute[^,;]*[,;]\s*)?"
                           r"(?:Official\s+Disability\s+Guidelines?\s*(?:\(ODG\))?|ODG)(?:[\s-]+TWC)?\s*,?\s*",
                           regex.IGNORECASE)
+_REVISION_NOTE = regex.compile(r"\(\s*(?:updated|revised|rev\.)[^)]*\)?", regex.IGNORECASE)
+_CHAPTER_WORD = regex.compile(r"\s+chapter\b", regex.IGNORECASE)
 _DOC_END = regex.compile(r",\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?"
                          r"|,?\s*\b(?:19|20)\d\d\b|[.;](?:\s|$)|\s*\Z", regex.IGNORECASE)
 
@@ -69,12 +72,24 @@ def parse_citations(paragraph: str) -> tuple[CitedDocument, ...]:
         if introduced == "MTUS":
             out.extend(_mtus(body, rule_id))
             continue
-        source, work_rule = classify_work(body, "prose" if introduced == "prose" else "non-mtus") \
-            if introduced in ("prose", "non-MTUS") else (introduced, rule_id)
-        if source == "MTUS" and introduced == "prose":
-            out.extend(_mtus(body, work_rule or rule_id))
+        while introduced == "non-MTUS" and body:  # "ODG ..., a topic; Another work, 2012": one document each
+            end = first_work_end(body)
+            work, body = body[:end].strip(" ;"), body[end + 1:].strip(" ;")
+            if work:
+                source, work_rule = classify_work(work, "non-mtus")
+                out.append(_other(work, source, work_rule or rule_id))
+        if introduced == "non-MTUS":
             continue
-        out.append(_other(body, source, work_rule or rule_id))
+        source, work_rule = classify_work(body, "prose") if introduced == "prose" else (introduced, rule_id)
+        if source == "non-MTUS":  # "relied on the ODG ..., which is not part of the MTUS": which work
+            source, work_rule = classify_work(body, "non-mtus")
+        if source == "MTUS" and introduced == "prose":
+            out.extend(_mtus(body, work_rule or rule_id, prose=True))
+            continue
+        out.append(_other(body, source, work_rule or rule_id, prose=introduced == "prose"))
+    if not starts:  # prose names a guideline again ("the MTUS does not address ..."): no new document
+        out = [c for i, c in enumerate(out)
+               if c.document or c.year or c.pages or c.sections or all(o.source != c.source for o in out[:i])]
     return tuple(out)
 
 
@@ -86,17 +101,20 @@ def _mentions(flat: str) -> list[tuple[int, int]]:
     found = sorted((m.start(), m.end(), r.id) for r in rules_for("guidelines", "mention") for m in r.regex.finditer(flat))
     spans: list[tuple[int, int]] = []
     last_rule = None
-    for start, _end, rid in found:
-        if rid == last_rule:
-            continue  # the same guideline named again in its own citation
+    last_end = -10
+    for start, end, rid in found:
+        if rid == last_rule or start - last_end <= 3:
+            last_end = max(last_end, end)
+            continue  # the same guideline named again in its own citation, or one name ("MTUS / ACOEM")
         spans.append((start, len(flat)))
-        last_rule = rid
+        last_rule, last_end = rid, end
     return [(a, spans[i + 1][0] if i + 1 < len(spans) else b) for i, (a, b) in enumerate(spans)]
 
 
-def _chapters(body: str) -> list[tuple[int, int, str]]:
-    """(start, end, rule id) of every chapter the text names, longest first where two overlap."""
-    hits = sorted(((m.start(), m.end(), r.id) for r in rules_for("chapters") for m in r.regex.finditer(body)),
+def _chapters(body: str, source: str = "MTUS", start: int = 0) -> list[tuple[int, int, str]]:
+    """(start, end, rule id) of every chapter of ``source`` the text names, longest first where two overlap."""
+    hits = sorted(((m.start(), m.end(), r.id) for r in rules_for("chapters") if r.source == source
+                   for m in r.regex.finditer(body, start)),
                   key=lambda h: (h[0], h[0] - h[1]))
     kept: list[tuple[int, int, str]] = []
     for h in hits:
@@ -106,7 +124,7 @@ def _chapters(body: str) -> list[tuple[int, int, str]]:
     return kept
 
 
-def _mtus(body: str, rule_id: str) -> list[CitedDocument]:
+def _mtus(body: str, rule_id: str, prose: bool = False) -> list[CitedDocument]:
     """An MTUS citation: one document per chapter named with its edition year (or the one chapter named)."""
     lead = regex.match(r"\A\W*(?:(?:CA|California)\s+)?(?:MTUS|Medical\s+Treatment\s+Utilization\s+Schedule)?"
                        r"\s*(?:\(?ACOEM\)?\s*)?(?:Guidelines?\s*,?\s*)?", body, regex.IGNORECASE)
@@ -116,43 +134,93 @@ def _mtus(body: str, rule_id: str) -> list[CitedDocument]:
     starts = [c for i, c in enumerate(chapters)
               if (i == 0 and c[0] - pos < 40) or _YEAR_AFTER.match(body, c[1])]
     if not starts:
+        if prose:  # the words after "the MTUS" in a sentence name no document unless they are a chapter
+            return [CitedDocument("MTUS", None, first_year(body), _sections(body, prose), extract_pages(body), rule_id)]
         return [_document(body, pos, len(body), None, "MTUS", rule_id)]
     out = []
     for i, (a, b, _chapter) in enumerate(starts):
         stop = starts[i + 1][0] if i + 1 < len(starts) else len(body)
-        out.append(_document(body, a, stop, b, "MTUS", rule_id))
+        doc = _document(body, a, stop, b, "MTUS", rule_id, prose)
+        if i == 0 and doc.year is None and first_year(body[pos:a]):  # "ACOEM Practice Guidelines (2004), Knee ..."
+            doc = CitedDocument(doc.source, doc.document, first_year(body[pos:a]), doc.sections, doc.pages,
+                                doc.rule_id)
+        out.append(doc)
     return out
 
 
-def _document(body: str, start: int, stop: int, doc_end: int | None, source: str, rule_id: str) -> CitedDocument:
+def _document(body: str, start: int, stop: int, doc_end: int | None, source: str, rule_id: str,
+              prose: bool = False) -> CitedDocument:
     piece = body[start:stop]
+    chapter_end = doc_end is not None  # the document ends where a chapter of the vocabulary ends
     if doc_end is None:
         end = _DOC_END.search(piece)
         doc_end = start + (end.start() if end else len(piece))
-    document = body[start:doc_end].strip(" ,.;:") or None
+    document = body[start:doc_end].strip(" ,.;:(") or None
     year_match = _YEAR_AFTER.match(body, doc_end)
-    year = int(year_match.group(1)) if year_match else first_year(body[doc_end:stop])
-    return CitedDocument(source, document, year, _sections(piece), extract_pages(piece), rule_id)
+    year = int(year_match.group(1)) if year_match else (first_year(body[doc_end:stop]) or revision_year(piece))
+    sections = _sections(piece, prose)
+    if not sections and not prose and chapter_end:
+        sections = _unlabelled_topics(body[doc_end:stop])
+    return CitedDocument(source, document, year, sections, extract_pages(piece), rule_id)
 
 
-def _other(body: str, source: str | None, rule_id: str) -> CitedDocument:
+#: What may stand between a chapter and its topic: "Guidelines", the edition "(2004)", "Chapter 9", "(Effective July
+#: 18, 2009)", in any order.
+_TOPIC_LEAD = regex.compile(r"\A\W*(?:(?:Guidelines?\b|\(?(?:19|20)\d\d\)?|Chapter\s+\d+\b|\(?(?:Effective|Updated|Revised)\b"
+                            r"[^)]*\))\W*)*", regex.IGNORECASE)
+
+
+def _unlabelled_topics(rest: str) -> tuple[str, ...]:
+    """The topics printed after a chapter with no "Section(s):" label, before its pages (the 2013-2015 form
+    "MTUS Chronic Pain Medical Treatment Guidelines Massage therapy; Physical medicine Page(s): 60; 98-99"),
+    cut at semicolons only. A year, a revision note or nothing there gives none."""
+    rest = _TOPIC_LEAD.sub("", rest)
+    cut = _PAGE_LABEL.search(rest)
+    if cut is None:
+        return ()  # without pages after them the words are not a topic for certain
+    rest = rest[:cut.start()]
+    rest = regex.split(r"(?<=[a-z)])\.(?:\s|$)", rest)[0]
+    topics = [t.strip(" ,.;:") for t in rest.split(";")]
+    return tuple(t for t in topics if t and not regex.fullmatch(r"[\d\s(),]*", t) and not _chapters(t))
+
+
+def _other(body: str, source: str | None, rule_id: str, prose: bool = False) -> CitedDocument:
     """A non-MTUS citation: the document named (ODG chapter, ACOEM chapter, or the work), its revision year."""
     pos = 0
+    if prose and source == "ACOEM":  # "the ACOEM knee chapter does not ...": a document only if a chapter is named
+        chapter = next(iter(_chapters(body, "MTUS")), None)
+        return CitedDocument(source, body[chapter[0]:chapter[1]] if chapter else None, first_year(body),
+                             _sections(body, prose), extract_pages(body), rule_id)
+    if prose and source == "ODG" and not _chapters(body, "ODG"):
+        return CitedDocument(source, None, revision_year(body) or first_year(body), _sections(body, prose),
+                             extract_pages(body), rule_id)
     if source == "ODG":
         m = _ODG_NAME.match(body)
         pos = m.end() if m else 0
     end = _DOC_END.search(body, pos)
     doc_end = end.start() if end else len(body)
-    document = body[pos:doc_end].strip(" ,.;:") or None
-    if source == "ODG" and document is None:
-        document = None
-    return CitedDocument(source, document, revision_year(body) or first_year(body), _sections(body),
+    sections = _sections(body, prose)
+    if source == "ODG":
+        # "ODG <chapter>, <topic>": the chapter is one of chapters.yaml (its name may hold commas: "Forearm,
+        # Wrist, & Hand"), printed where the citation starts; what follows it, without a "Section(s):"
+        # label, is the topic. A chapter the vocabulary does not know stays whole, topic and all.
+        chapter = next((c for c in _chapters(body, "ODG", pos) if c[0] - pos <= 2), None)
+        if chapter is not None and chapter[1] <= doc_end:
+            if not sections and not prose:  # in prose the words after a chapter go on with the sentence
+                after = _CHAPTER_WORD.match(body, chapter[1])
+                topic = body[after.end() if after else chapter[1]:doc_end].strip(" ,.;:/")
+                sections = (topic,) if topic else ()
+            doc_end = chapter[1]
+    document = body[pos:doc_end].strip(" ,.;:(") or None
+    sections = tuple(t for t in (_REVISION_NOTE.sub("", x).strip(" ,.;:") for x in sections) if t)
+    return CitedDocument(source, document, revision_year(body) or first_year(body), sections,
                          extract_pages(body), rule_id)
 
 
-def _sections(piece: str) -> tuple[str, ...]:
-    """The section names printed after "Section(s):", split where a comma or semicolon starts another name."""
-    label = _SECTION_LABEL.search(piece)
+def _sections(piece: str, prose: bool = False) -> tuple[str, ...]:
+    """The section names printed after "Section(s):", split where a comma or semicolon starts another name.
+    In prose only a label with its colon counts ("the section on ... sets out" names none)."""
+    label = (_SECTION_LABEL_COLON if prose else _SECTION_LABEL).search(piece)
     if not label:
         return ()
     rest = piece[label.end():]

@@ -73,7 +73,8 @@ def _list_end(text: str, start: int, limit: int) -> int:
             after = text[i + 1:i + 3]
             if text[i - 1:i].isdigit() and text[i + 1:i + 2].isdigit():
                 continue  # a decimal or a code (M54.16)
-            if regex.search(r"(?:^|\s)\d{1,2}\Z", text[max(0, i - 3):i]):
+            marker = regex.search(r"(?:^|\s)(\d{1,2})\Z", text[max(0, i - 3):i])
+            if marker and _is_list_marker(text, start, i, int(marker.group(1))):
                 continue  # the period of a list marker ("2. Lateral epicondylitis")
             if abbreviation_before(text, i, "sentence"):
                 continue
@@ -81,6 +82,12 @@ def _list_end(text: str, start: int, limit: int) -> int:
                                                                    or after[1:2] in "\"'(")):
                 return i
     return min(limit, start + _MAX_LIST)
+
+
+def _is_list_marker(text: str, start: int, at: int, n: int) -> bool:
+    """"n." at ``at`` numbers a list entry when it is a first entry, or the list so far holds entry n-1
+    ("... chronic kidney disease, stage 3. Standing ..." ends the sentence)."""
+    return n == 1 or regex.search(rf"(?:^|[\s(]){n - 1}[.)]\s", text[start:at]) is not None
 
 
 _TRAILING_AND = regex.compile(r"(?:\s*,)?\s+(?:and|or)\s*\Z", regex.IGNORECASE)
@@ -139,10 +146,12 @@ def _comma_pieces(text: str, a: int, b: int, cut_and: bool = True) -> list[tuple
         return []
     if not cut_and:
         pass
-    elif len(raw) > 1:  # "A, B and C": the last piece holds two
-        s, e = raw[-1]
-        cut = _and_split(text, s, e, last_only=True)
-        raw[-1:] = cut
+    elif len(raw) > 1:  # "A, B and C": the last piece holds two (or the one before its qualifiers)
+        last = len(raw) - 1
+        while (last > 0 and qualifier.match(text[raw[last][0]:raw[last][1]].strip())
+               and not _AND.search(text, *raw[last])):
+            last -= 1
+        raw[last:last + 1] = _and_split(text, *raw[last], last_only=True)
     else:
         raw = _and_split(text, *raw[0], last_only=False)
     merged: list[list[int]] = []  # [start, end, kind]: 1 joined, 2 a lone site word waiting for its noun
@@ -176,7 +185,7 @@ def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, in
             break
         if modifier.search(text, pos, m.start()):
             continue
-        if not last_only and (len(left.split()) < 2 or len(right.split()) < 2):
+        if not last_only and not all(len(side.split()) >= 2 or _standalone(side) for side in (left, right)):
             continue
         out.append((pos, m.start()))
         pos = m.end()
@@ -187,6 +196,10 @@ def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, in
 #: Single words naming a site, which a list like "neck, back and shoulder pain" shares with the last entry.
 _SITE_WORDS = frozenset("neck back shoulder shoulders knee knees hip hips wrist wrists elbow elbows ankle ankles "
                         "hand hands foot feet arm arms leg legs head chest abdomen groin".split())
+
+
+def _standalone(words: str) -> bool:
+    return any(rule.regex.search(words.strip(" ,.;")) for rule in rules_for("diagnoses", "standalone"))
 
 
 def _completes_title(text: str, s: int, e: int, lookup, need_comma: bool = True) -> bool:
@@ -201,6 +214,9 @@ def extract_diagnoses(text: str) -> Iterator[Finding]:
     for i, (m, rule) in enumerate(cues):
         limit = cues[i + 1][0].start() if i + 1 < len(cues) else len(text)
         end = _list_end(text, m.end(), limit)
+        for rule_end in rules_for("diagnoses", "list-end"):
+            cut = rule_end.regex.search(text, m.end(), end)
+            end = cut.start() if cut else end
         for a, b in _pieces(text, m.end(), end):
             a, b = _trim(text, a, b)
             value = unwrap(text[a:b])

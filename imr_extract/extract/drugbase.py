@@ -21,6 +21,18 @@ twice refill refills supply month months weeks retrospective request prospective
 unknown quantity medication medications compound compounded base generic brand plus with without""".split())
 
 
+#: Salt and hydrate words a dictionary generic may carry; the active ingredient is the name before them.
+_SALT = regex.compile(r"(?:\s+(?:sodium|potassium|calcium|magnesium|hydrochloride|hcl|hydrobromide|sulfate|sulphate"
+                      r"|phosphate|acetate|citrate|maleate|tartrate|bitartrate|succinate|besylate|besilate|mesylate"
+                      r"|fumarate|dihydrate|monohydrate|anhydrous))+\Z", regex.IGNORECASE)
+
+
+def active_ingredient(generic: str) -> str:
+    """The generic without its salt ("carboxymethylcellulose sodium" -> "carboxymethylcellulose")."""
+    bare = _SALT.sub("", generic).strip()
+    return bare or generic
+
+
 @lru_cache(maxsize=1)
 def _variants() -> dict[str, list[str]]:
     spec = importlib.util.find_spec("drug_named_entity_recognition")
@@ -42,8 +54,8 @@ def lookup_generic(text: str) -> tuple[str, int, int] | None:
         if i + 1 < len(words):
             pair = f"{m.group()} {words[i + 1].group()}".lower()
             if pair in variants:
-                return variants[pair][0].lower(), m.start(), words[i + 1].end()
+                return active_ingredient(variants[pair][0].lower()), m.start(), words[i + 1].end()
         name = variants.get(m.group().lower())
         if name:
-            return name[0].lower(), m.start(), m.end()
+            return active_ingredient(name[0].lower()), m.start(), m.end()
     return None

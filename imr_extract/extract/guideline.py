@@ -85,9 +85,10 @@ def parse_guideline(text: str) -> Citation:
     if source == "prose":
         source, rule_id = classify_work(body, "prose")
     if source == "non-MTUS":
+        body = body[:first_work_end(body)]
         source, rule_id = classify_work(body, "non-mtus")
-        work = body.rstrip(" .") or None
-    year = (revision_year(body) if source != "MTUS" else None) or first_year(body)
+        work = body.rstrip(" .;") or None
+    year = (revision_year(body) if source != "MTUS" else None) or first_year(body) or revision_year(body)
     document = section = None
     if source == "MTUS":
         m = _pattern("document").search(flat[start:stop])
@@ -95,7 +96,7 @@ def parse_guideline(text: str) -> Citation:
             document = m.group("doc").strip(" ,")
         s = _pattern("section").search(body)
         if s:
-            section = s.group("value").strip(" ,.")
+            section = s.group("value").strip(" ,.;")
     rule_ids = dict(page_rule)
     if year is not None:
         rule_ids["guideline_year"] = first_rule("guidelines", "year").id
@@ -125,6 +126,24 @@ def _first_mention(flat: str) -> tuple[int, int] | None:
 def _sentence_start(flat: str, pos: int) -> int:
     cut = flat.rfind(". ", 0, pos)
     return 0 if cut < 0 else cut + 2
+
+
+_SECTION_WORD = regex.compile(r"\bSection\(?s?\)?\s*:?", regex.IGNORECASE)
+_NEXT_IS_PAGES = regex.compile(r"\s*(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)?\s*\d", regex.IGNORECASE)
+
+
+def first_work_end(body: str) -> int:
+    """Where the first work of a non-MTUS citation ends: at a semicolon that starts another work
+    ("ODG Low Back, Preoperative testing; American Society of Anesthesiologists ..., 2012"), never
+    inside parentheses, in a "Section(s):" list, or before page numbers."""
+    label = _SECTION_WORD.search(body)
+    limit = label.start() if label else len(body)
+    depth = 0
+    for i, ch in enumerate(body[:limit]):
+        depth += (ch == "(") - (ch == ")")
+        if ch == ";" and depth == 0 and not _NEXT_IS_PAGES.match(body, i + 1):
+            return i
+    return len(body)
 
 
 def revision_year(text: str) -> int | None:

@@ -42,6 +42,8 @@ def extract_header(text: str) -> Iterator[Finding]:
     )
     pending: list[tuple[int, int, object]] = []  # labels still waiting for a value, in order
     seen_fields: set[str] = set()
+    first_label = labels[0][0] if labels else 0
+    early = [t for t in tokens if t[1] <= first_label and t[2] != "date"]  # printed above the table
     for _, _, event in events:
         if event[0] == "label":
             _, a, b, rule = event
@@ -58,3 +60,14 @@ def extract_header(text: str) -> Iterator[Finding]:
                 snippet = text[la:end] if end - la < 200 else text[start:end]
                 yield Finding(rule.field, value, start, end, rule.id, snippet)
                 break
+
+    # A label left without its value, when the value is printed just above the table (a page-top
+    # "CM22-0012345 | IMR Final Determination" over an empty "Case Number:" cell). Dates never: a
+    # date above the table may be any date.
+    for la, _lb, rule in pending:
+        if rule.field in seen_fields:
+            continue
+        match = next((t for t in early if t[2] == rule.value_type), None)
+        if match is not None:
+            seen_fields.add(rule.field)
+            yield Finding(rule.field, match[3], match[0], match[1], rule.id, text[match[0]:match[1]])

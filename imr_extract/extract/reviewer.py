@@ -25,12 +25,18 @@ def known_states() -> frozenset[str]:
 on_reset(known_states.cache_clear)
 
 
+_SENTENCE_END = regex.compile(r"(?<![A-Z])\.\s+(?=[A-Z][a-z])")
+
+
 def _clean(item: str) -> str:
     return unwrap(item).strip(" .,;:")
 
 
 def split_states(raw: str, prose: bool = False) -> list[str]:
-    """States as listed; in prose, only recognisable state names (a sentence may run on after the list)."""
+    """States as listed; in prose, only recognisable state names (a sentence may run on after the list).
+    A list ends with its sentence ("Licensure: California, Oregon. The reviewer ..."), an initial's
+    period ("D.C.") aside."""
+    raw = _SENTENCE_END.split(raw, maxsplit=1)[0]
     out = []
     for part in _COMMA.split(raw):
         part = _clean(part)

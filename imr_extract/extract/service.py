@@ -208,18 +208,20 @@ def _medication(text: str, by_rule: tuple[Rule, regex.Match] | None,
         if by_drug and drug:
             found.append(_f("drug_name", drug, by_drug[1], by_drug[0]))
         subcategory = by_rule[0].get("subcategory") if by_rule else None
+        base = None if by_drug else _base_dictionary_drug(text)
+        if base is not None and (by_rule is None or (by_rule[0].get("tier") or 2) >= 4):
+            subcategory = None  # a drug the dictionary names: its class is unknown, a dosage form does not make one
         if subcategory:
             found.append(_f("service_subcategory", subcategory, by_rule[1], by_rule[0]))
         elif by_drug:
             subcategory = by_drug[0].subcategory
             found.append(_f("service_subcategory", subcategory, by_drug[1], by_drug[0]))
         else:
-            base = _base_dictionary_drug(text)
             subcategory = "other"
             found.append(_f("service_subcategory", subcategory, m, rule))
-            if base:
-                drug = base.value
-                found.append(base)
+        if base is not None:
+            drug = base.value
+            found.append(base)
     strength = _strength(text)
     if strength:
         found.append(strength)

@@ -86,12 +86,25 @@ def same_diagnosis(expected: Any, got: Any) -> bool:
     return bool(wa and wb) and (a in b or b in a) and len(wa & wb) / max(len(wa), len(wb)) >= 0.8
 
 
+_GUIDELINE_NAME = regex.compile(r"^(?:official disability guidelines?(?: odg)?|odg|ca mtus|mtus|acoem)\s+|"
+                                r"\s+(?:guidelines?|chapter)$")
+
+
+def _document_key(v: Any) -> str:
+    """A cited document's title without the guideline's own name or a trailing "Guidelines"/"Chapter"
+    ("Official Disability Guidelines (ODG) Knee & Leg Chapter" and "Knee & Leg" are one document)."""
+    folded, previous = fold_text(v or ""), None
+    while folded != previous:
+        previous, folded = folded, _GUIDELINE_NAME.sub("", folded).strip()
+    return folded
+
+
 def _citation_key(c: Any) -> tuple:
     c = c if isinstance(c, dict) else {}
     sections = c.get("sections") or []
     if isinstance(sections, str):
         sections = _as_list(sections)
-    return (fold_text(c.get("source") or ""), fold_text(c.get("document") or ""),
+    return (fold_text(c.get("source") or ""), _document_key(c.get("document")),
             str(c.get("year") or "").split(".")[0], tuple(_pages(c.get("pages") or "")),
             frozenset(fold_text(x) for x in sections))
 
@@ -119,6 +132,46 @@ def values_match(name: str, expected: Any, got: Any) -> bool:
         # a few characters of debris are tolerated, a missing or extra clause is not
         e, g = fold_text(expected), fold_text(got)
         return (e in g and len(g) <= 1.25 * len(e) + 5) or (g in e and len(g) >= 0.8 * len(e))
+    return fold_text(expected) == fold_text(got)
+
+
+#: Lists whose order carries no meaning (the reviewer's credentials); every other list is compared in order.
+UNORDERED = {"reviewer_specialties", "reviewer_specialties_canonical", "reviewer_license_states"}
+
+
+def _column_types() -> dict[str, str]:
+    from ..records import DECISION_COLUMNS, LETTER_COLUMNS
+
+    return {c.name: c.type for c in (*LETTER_COLUMNS, *DECISION_COLUMNS)}
+
+
+def _fold_item(v: Any) -> str:
+    return "" if _empty(v) else fold_text(v)
+
+
+def values_equal(name: str, expected: Any, got: Any) -> bool:
+    """Exact equality of one column's values, as golden files need: text up to case, punctuation and
+    spacing, numbers as numbers, dates as ISO dates, lists in order (credentials as sets), pages in
+    any order, citations entry by entry. No tolerance for a missing or extra word."""
+    if _empty(expected) or _empty(got):
+        return _empty(expected) and _empty(got)
+    kind = _column_types().get(name, "string")
+    if kind == "int":
+        try:
+            return float(expected) == float(got)
+        except (TypeError, ValueError):
+            return False
+    if kind == "bool":
+        return (str(expected).lower() in ("true", "1")) == (str(got).lower() in ("true", "1"))
+    if kind == "date":
+        return str(expected)[:10] == str(got)[:10]
+    if kind == "citations":
+        return values_match("guideline_citations", expected, got)
+    if kind == "list":
+        e, g = [_fold_item(x) for x in _as_list(expected)], [_fold_item(x) for x in _as_list(got)]
+        return sorted(e) == sorted(g) if name in UNORDERED else e == g
+    if name == "guideline_pages":
+        return _pages(expected) == _pages(got)
     return fold_text(expected) == fold_text(got)
 
 
