@@ -2,7 +2,7 @@
 
     >>> import imr_extract
     >>> record = imr_extract.parse_file("letter.pdf")
-    >>> record["patient_age"], [d["outcome"] for d in record.decisions]
+    >>> record.patient_age, [d.outcome for d in record.decisions]
     >>> tables = imr_extract.read_run("out")      # a finished run's tables as typed DataFrames
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from .records import LetterRecord
 
-__all__ = ["__version__", "parse_text", "parse_pages", "parse_file", "read_run"]
+__all__ = ["__version__", "parse_file", "parse_pages", "parse_text", "read_run"]
 
 
 def parse_pages(pages, source_path: str = "", source_type: str = "text") -> LetterRecord:
@@ -42,7 +42,7 @@ def parse_file(path: str | Path, pdf_backend: str | None = None) -> LetterRecord
     return parse_pages(doc.pages, source_path=doc.source_path, source_type=doc.source_type)
 
 
-def read_run(out_dir: str | Path) -> "dict[str, pd.DataFrame]":
+def read_run(out_dir: str | Path) -> dict[str, pd.DataFrame]:
     """A finished run's tables (letters, decisions, errors, evidence, audit) as DataFrames with Arrow-backed dtypes.
 
     Reads whichever format the run wrote (Parquet, else CSV, else ``imr.duckdb``);

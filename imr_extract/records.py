@@ -97,8 +97,13 @@ class _Record:
 _REPR_COLUMNS = 8
 
 
-@cache
 def _columns_of(cls: type) -> tuple[Column, ...]:
+    # Through a plain ``type`` parameter: mypy does not see ``type[Self]`` (``cls``, ``type(self)``) as Hashable.
+    return _cached_columns_of(cls)
+
+
+@cache
+def _cached_columns_of(cls: type) -> tuple[Column, ...]:
     hints = typing.get_type_hints(cls, globalns={**globals(), "dt": dt})
     out = []
     for f in dataclasses.fields(cls):
@@ -148,10 +153,10 @@ class Letter(_Record):
     diagnoses: list[str] = column(
         'The diagnoses the case summary states with explicit diagnosis wording, one entry per diagnosis, as printed '
         '(without the cue words); a coded diagnosis with internal commas is one entry.', factory=list)
-    diagnosis_codes: list[str] = column(
+    diagnosis_codes: list[str | None] = column(
         'ICD-10-CM code of each diagnosis, aligned with `diagnoses` (null where the text is not a code title; the '
         'code set of simple-icd-10-cm); empty when no diagnosis is a code title.', factory=list)
-    diagnosis_chapters: list[str] = column(
+    diagnosis_chapters: list[str | None] = column(
         'ICD-10-CM chapter (body system) of each coded diagnosis, aligned with `diagnoses` ("Musculoskeletal", '
         '"Nervous system", ...).', factory=list)
     n_items: int | None = column('Number of disputed items that received a decision.', origin="derived")

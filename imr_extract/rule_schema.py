@@ -209,8 +209,8 @@ SCHEMAS: dict[str, KindSchema] = {
     }, example_form="none"),
     "items": KindSchema(
         "How the disputed items are found and cut into their parts.", {
-            "outcome-line": {"pattern": Key(PATTERN.meaning + "; groups `end` (where the title ends) and `outcome`", True, "pattern",
-                                            check_extra=_pattern_groups("outcome", "end"))},
+            "outcome-line": {"pattern": Key(PATTERN.meaning + "; groups `end` (where the title ends) and `outcome`",
+                                            True, "pattern", check_extra=_pattern_groups("outcome", "end"))},
             "partial-title": {"pattern": Key(PATTERN.meaning + "; group `title` is the remaining portion's title",
                                              True, "pattern", check_extra=_pattern_groups("title"))},
             "intro": {"pattern": PATTERN},

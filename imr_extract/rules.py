@@ -13,7 +13,11 @@ only some kinds falls back to the shipped file for the others.
 """
 from __future__ import annotations
 
+import atexit
+import copy
+import hashlib
 import os
+import pickle
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,10 +79,107 @@ class Rule:
         return compile_rule_pattern(self.attrs["pattern"])
 
 
+_FLAGS = regex.VERBOSE | regex.IGNORECASE | regex.MULTILINE
+
+
 @cache
 def compile_rule_pattern(pattern: str) -> regex.Pattern:
-    """Rule patterns are written whole in verbose mode, case-insensitive, multi-line."""
-    return regex.compile(pattern, regex.VERBOSE | regex.IGNORECASE | regex.MULTILINE)
+    """Rule patterns are written whole in verbose mode, case-insensitive, multi-line.
+
+    Compiling is the costliest start-up step (the `regex` module parses patterns in Python: about
+    0.5 s for all the rule files), so compiled patterns are kept on disk in the cache folder (see
+    :mod:`imr_extract.cache`), keyed by the pattern text and the module's version: a pickled
+    `regex` pattern holds its compiled program and loads in microseconds. The cache is the user's
+    own folder, like any tool's cache; a pattern not in it is compiled as always."""
+    return compile_cached(pattern, _FLAGS)
+
+
+def compile_cached(pattern: str, flags: int = 0) -> regex.Pattern:
+    """``regex.compile``, through the compiled-pattern cache kept on disk (every module's patterns use it)."""
+    store = _compiled_store()
+    key = f"{int(flags)}\x00{pattern}"
+    found = store.get(key)
+    if found is None:
+        found = store[key] = regex.compile(pattern, flags)
+        _mark_dirty()
+    _store_used.add(key)
+    return found
+
+
+def _mark_dirty() -> None:
+    """Something new was compiled or parsed: write the store once, when the process ends (or when
+    :func:`save_compiled_patterns` is called, as before workers fork). Writing it after every rule
+    file made a process that loads many edited rule sets (a test suite) rewrite it hundreds of times."""
+    global _store_dirty, _save_registered
+    _store_dirty = True
+    if not _save_registered:
+        _save_registered = True
+        atexit.register(save_compiled_patterns)
+
+
+_store: dict[str, Any] | None = None  # "<flags>\0<pattern>" -> compiled; "yaml\0<sha256>" -> parsed file
+_store_dirty = False
+_save_registered = False
+_store_used: set[str] = set()  # keys this process asked for: kept first when the store is trimmed
+_STORE_LIMIT = 5000  # patterns kept at most (edited rules leave old ones behind)
+
+
+def _store_path() -> Path:
+    from .cache import cache_dir
+
+    return cache_dir() / f"patterns-v2-regex{getattr(regex, '__version__', '0')}.pickle"
+
+
+def _compiled_store() -> dict[str, Any]:
+    global _store
+    if _store is None:
+        _store = {}
+        try:
+            loaded = pickle.loads(_store_path().read_bytes())  # the user's own cache folder
+            if isinstance(loaded, dict):
+                _store = {k: v for k, v in loaded.items()
+                          if isinstance(k, str) and (isinstance(v, regex.Pattern) or k.startswith("yaml\x00"))}
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError):
+            pass  # no cache yet, or one written by another version: compile as always
+    return _store
+
+
+def _parsed_yaml(text: str, where: str) -> Any:
+    """A rule file's YAML, parsed; kept in the same cache by the file text's hash (the C loader still
+    builds every object in Python: about 0.1 s for all the files)."""
+    store: dict = _compiled_store()
+    key = "yaml\x00" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    _store_used.add(key)
+    if key in store:
+        return copy.deepcopy(store[key])  # the rules keep (and tests edit) what they are given
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{where} is not valid YAML: {exc}") from exc
+    store[key] = copy.deepcopy(data)
+    _mark_dirty()
+    return data
+
+
+def save_compiled_patterns() -> None:
+    """Write the compiled patterns to the cache folder when some were compiled here (atomically;
+    a folder that cannot be written only means the next process compiles them again)."""
+    global _store_dirty
+    if not _store_dirty or _store is None:
+        return
+    _store_dirty = False
+    # what this process used goes last, so trimming drops what no recent process asked for
+    items = [kv for kv in _store.items() if kv[0] not in _store_used]
+    items += [kv for kv in _store.items() if kv[0] in _store_used]
+    items = items[-_STORE_LIMIT:]
+    path = _store_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        tmp.write_bytes(pickle.dumps(dict(items), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- where the files are
@@ -143,10 +244,7 @@ def load_rules(kind: str) -> tuple[Rule, ...]:
     if kind not in SCHEMAS:
         raise RuleFileError(f"unknown rule kind {kind!r}; known: {', '.join(sorted(SCHEMAS))}")
     text, where = rule_file_text(kind)
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise RuleFileError(f"{where} is not valid YAML: {exc}") from exc
+    data = _parsed_yaml(text, where)
     return parse_rule_file(kind, data, where)
 
 
@@ -204,15 +302,24 @@ def check_rule(schema: KindSchema, raw: dict[str, Any]) -> str | None:
 
 
 def rules_for(kind: str, role: str | None = None, **where: Any) -> tuple[Rule, ...]:
-    """The rules of ``kind`` (of ``role``, with the given key values), in file order."""
+    """The rules of ``kind`` (of ``role``, with the given key values), in file order. Memoized: the
+    extractors ask thousands of times a letter."""
+    return _rules_for(kind, role, tuple(sorted(where.items())))
+
+
+@cache
+def _rules_for(kind: str, role: str | None, where: tuple[tuple[str, Any], ...]) -> tuple[Rule, ...]:
     out = []
     for rule in load_rules(kind):
         if role is not None and rule.role != role:
             continue
-        if any(rule.get(k) != v for k, v in where.items()):
+        if any(rule.get(k) != v for k, v in where):
             continue
         out.append(rule)
     return tuple(out)
+
+
+on_reset(_rules_for.cache_clear)
 
 
 def first_rule(kind: str, role: str, **where: Any) -> Rule:

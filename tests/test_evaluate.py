@@ -177,3 +177,11 @@ def test_a_cited_document_is_the_same_with_or_without_the_guideline_name():
     assert values_match("guideline_citations", [dict(ours, document="Chronic Pain Medical Treatment Guidelines")],
                         [dict(ours, document="Chronic Pain Medical Treatment")])
     assert not values_match("guideline_citations", [dict(ours, document="Knee & Leg")], [ours])
+
+
+def test_every_letter_field_is_scored_after_a_miss():
+    """Regression: the letter fields were scored by all() over a generator, which stops at the first miss."""
+    gold = {"a": {"layout": "fdl", "case_number": "CM16-0000001", "patient_age": 40, "decisions": []}}
+    got = {"a": {"layout": "notice-2013", "case_number": "CM16-0000001", "patient_age": 41, "decisions": []}}
+    ev = evaluate_records(got, gold)
+    assert {k: v for k, v in ev.per_field.items()} == {"layout": [0, 1], "case_number": [1, 1], "patient_age": [0, 1]}

@@ -28,7 +28,7 @@ def say(text: object = "", err: bool = False) -> None:
     click.echo(printable(text), err=err)
 
 
-def read_run_or_refuse(out_dir: Path) -> dict[str, "pd.DataFrame"]:
+def read_run_or_refuse(out_dir: Path) -> dict[str, pd.DataFrame]:
     """The run's tables the audit and dashboard read (``insight.audit.read_for_audit``), or a refusal
     when ``out_dir`` holds no run (or a table that is not what the schema says)."""
     from ..insight.audit import read_for_audit

@@ -30,8 +30,15 @@ def audit(out_dir, worst, findings_path, fail_on) -> None:
     The findings are the run's audit table (OUT_DIR/audit.*, or the audit table of imr.duckdb),
     computed by `run` while each letter's text was at hand.
     """
-    from ..insight.audit import SEVERITIES, check_names, load_findings, missing_rates, per_check, with_sources
-    from ..insight.audit import worst_letters
+    from ..insight.audit import (
+        SEVERITIES,
+        check_names,
+        load_findings,
+        missing_rates,
+        per_check,
+        with_sources,
+        worst_letters,
+    )
 
     tables = read_run_or_refuse(out_dir)
     letters, decisions = tables["letters"], tables["decisions"]

@@ -1,6 +1,7 @@
 """Command line: a thin layer over the library (run, show, eval)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -67,8 +68,9 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, max
     from collections import Counter
 
     from ..io.inputs import InputError, expand, read_list
-    from ..run.batch import RunError, RunSettings, run as run_batch
     from ..io.terminal import printable
+    from ..run.batch import RunError, RunSettings
+    from ..run.batch import run as run_batch
 
     handlers = _configure_logging(quiet, verbose, log_file)
     given = [str(p) for p in paths]
@@ -98,7 +100,7 @@ def run(paths, out_dir, from_list, workers, pdf_backend, timeout, max_bytes, max
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted; rerun the same command to resume", EXIT_INTERRUPTED)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours: one clear line, the traceback to the log
+    except Exception as exc:
         logging.getLogger("imr_extract.run").debug("the run failed", exc_info=True)
         _fail(f"the run failed: {type(exc).__name__}: {exc} (please report it); what was done is saved, rerun to "
               f"resume", EXIT_FAILED)
@@ -164,10 +166,8 @@ def _install_sigterm() -> None:
     def handler(signum, frame):
         raise KeyboardInterrupt
 
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread (the command called from another thread)
         signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (the command called from another thread)
-        pass
 
 
 @main.command()
@@ -213,8 +213,8 @@ def evaluate(out_dir, gold, verbose, min_accuracy) -> None:
 
     Exit code 2 when OUT_DIR holds no run or GOLD holds no expected values.
     """
-    from ..io.tables import RunNotFound
     from ..insight.evaluate import GoldError, evaluate_records, load_gold, records_from_output
+    from ..io.tables import RunNotFound
     from .common import Refused, say
 
     try:

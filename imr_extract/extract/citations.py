@@ -12,20 +12,20 @@ from functools import lru_cache
 
 import regex
 
-from ..rules import first_rule, on_reset, rules_for
+from ..rules import compile_cached, first_rule, on_reset, rules_for
 from ..text.normalize import unwrap
 from .guideline import citation_starts, classify_work, extract_pages, first_work_end, first_year, revision_year
 
-_SECTION_LABEL = regex.compile(r"\bSection\(?s?\)?\s*:?\s*", regex.IGNORECASE)
-_SECTION_LABEL_COLON = regex.compile(r"\bSection\(?s?\)?\s*:\s*", regex.IGNORECASE)
-_PAGE_LABEL = regex.compile(r",?\s*\b(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)\s*:?\s*\d", regex.IGNORECASE)
-_YEAR_AFTER = regex.compile(r"[\s,(]*((?:19|20)\d\d)\b\)?")
-_ODG_NAME = regex.compile(r"\A\W*(?:the\s+)?(?:Work\s+Loss\s+Data\s+Institute[^,;]*[,;]\s*)?"
+_SECTION_LABEL = compile_cached(r"\bSection\(?s?\)?\s*:?\s*", regex.IGNORECASE)
+_SECTION_LABEL_COLON = compile_cached(r"\bSection\(?s?\)?\s*:\s*", regex.IGNORECASE)
+_PAGE_LABEL = compile_cached(r",?\s*\b(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)\s*:?\s*\d", regex.IGNORECASE)
+_YEAR_AFTER = compile_cached(r"[\s,(]*((?:19|20)\d\d)\b\)?")
+_ODG_NAME = compile_cached(r"\A\W*(?:the\s+)?(?:Work\s+Loss\s+Data\s+Institute[^,;]*[,;]\s*)?"
                           r"(?:Official\s+Disability\s+Guidelines?\s*(?:\(ODG\))?|ODG)(?:[\s-]+TWC)?\s*,?\s*",
                           regex.IGNORECASE)
-_REVISION_NOTE = regex.compile(r"\(\s*(?:updated|revised|rev\.)[^)]*\)?", regex.IGNORECASE)
-_CHAPTER_WORD = regex.compile(r"\s+chapter\b", regex.IGNORECASE)
-_DOC_END = regex.compile(r",\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?"
+_REVISION_NOTE = compile_cached(r"\(\s*(?:updated|revised|rev\.)[^)]*\)?", regex.IGNORECASE)
+_CHAPTER_WORD = compile_cached(r"\s+chapter\b", regex.IGNORECASE)
+_DOC_END = compile_cached(r",\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?"
                          r"|,?\s*\b(?:19|20)\d\d\b|[.;](?:\s|$)|\s*\Z", regex.IGNORECASE)
 
 
@@ -56,7 +56,7 @@ def parse_citations(paragraph: str) -> tuple[CitedDocument, ...]:
     starts = citation_starts(flat)
     segments: list[tuple[int, int, str, str]] = []  # (body start, end, how introduced, rule id)
     if starts:
-        for i, (a, b, rule) in enumerate(starts):
+        for i, (_a, b, rule) in enumerate(starts):
             stop = starts[i + 1][0] if i + 1 < len(starts) else len(flat)
             if rule.source == "none":
                 continue
@@ -98,7 +98,8 @@ on_reset(parse_citations.cache_clear)
 
 def _mentions(flat: str) -> list[tuple[int, int]]:
     """Spans of prose naming guidelines: from each named guideline to the next of another kind."""
-    found = sorted((m.start(), m.end(), r.id) for r in rules_for("guidelines", "mention") for m in r.regex.finditer(flat))
+    found = sorted((m.start(), m.end(), r.id) for r in rules_for("guidelines", "mention")
+                   for m in r.regex.finditer(flat))
     spans: list[tuple[int, int]] = []
     last_rule = None
     last_end = -10
@@ -166,8 +167,8 @@ def _document(body: str, start: int, stop: int, doc_end: int | None, source: str
 
 #: What may stand between a chapter and its topic: "Guidelines", the edition "(2004)", "Chapter 9", "(Effective July
 #: 18, 2009)", in any order.
-_TOPIC_LEAD = regex.compile(r"\A\W*(?:(?:Guidelines?\b|\(?(?:19|20)\d\d\)?|Chapter\s+\d+\b|\(?(?:Effective|Updated|Revised)\b"
-                            r"[^)]*\))\W*)*", regex.IGNORECASE)
+_TOPIC_LEAD = compile_cached(r"\A\W*(?:(?:Guidelines?\b|\(?(?:19|20)\d\d\)?|Chapter\s+\d+\b"
+                            r"|\(?(?:Effective|Updated|Revised)\b[^)]*\))\W*)*", regex.IGNORECASE)
 
 
 def _unlabelled_topics(rest: str) -> tuple[str, ...]:

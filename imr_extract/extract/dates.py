@@ -13,7 +13,9 @@ from functools import lru_cache
 
 import regex
 
-DATE_PATTERN = regex.compile(
+from ..rules import compile_cached
+
+DATE_PATTERN = compile_cached(
     r"""
     (?<![\w/.-])
     (?:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..text.normalize import NormalizedText, unwrap
-from .findings import Finding
 from ..rules import first_rule
+from ..text.normalize import NormalizedText, unwrap
 from .citations import parse_citations
+from .findings import Finding
 from .guideline import parse_guideline
 from .items import Item
 from .quantity import parse_quantity, product_rule_id

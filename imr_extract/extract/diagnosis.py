@@ -12,14 +12,14 @@ from functools import lru_cache
 
 import regex
 
-from ..rules import Rule, first_rule, on_reset, rules_for
+from ..rules import Rule, compile_cached, first_rule, on_reset, rules_for
 from ..text.nlp import abbreviation_before
 from ..text.normalize import unwrap
 from .findings import Finding
 
-_MARKER = regex.compile(r"(?:^|(?<=[\s:;]))(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|[-\u2022*])\s+", regex.MULTILINE)
-_ARTICLE = regex.compile(r"(?:an?|the)\s+", regex.IGNORECASE)
-_AND = regex.compile(r"\s+(?:and|&)\s+", regex.IGNORECASE)
+_MARKER = compile_cached(r"(?:^|(?<=[\s:;]))(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|[-\u2022*])\s+", regex.MULTILINE)
+_ARTICLE = compile_cached(r"(?:an?|the)\s+", regex.IGNORECASE)
+_AND = compile_cached(r"\s+(?:and|&)\s+", regex.IGNORECASE)
 _MAX_LIST = 700
 #: How far a bracket may run before its closer; past that it is a stray character.
 _MAX_BRACKET = 120
@@ -90,7 +90,7 @@ def _is_list_marker(text: str, start: int, at: int, n: int) -> bool:
     return n == 1 or regex.search(rf"(?:^|[\s(]){n - 1}[.)]\s", text[start:at]) is not None
 
 
-_TRAILING_AND = regex.compile(r"(?:\s*,)?\s+(?:and|or)\s*\Z", regex.IGNORECASE)
+_TRAILING_AND = compile_cached(r"(?:\s*,)?\s+(?:and|or)\s*\Z", regex.IGNORECASE)
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
@@ -114,7 +114,7 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 
 def _pieces(text: str, a: int, b: int) -> list[tuple[int, int]]:
     """The diagnoses of the list ``text[a:b]`` as spans."""
-    markers = [m for m in _MARKER.finditer(text, a, b)]
+    markers = list(_MARKER.finditer(text, a, b))
     if len(markers) >= 2:
         bounds = [m.end() for m in markers]
         return [(s, markers[i + 1].start() if i + 1 < len(markers) else b) for i, s in enumerate(bounds)]
@@ -158,7 +158,8 @@ def _comma_pieces(text: str, a: int, b: int, cut_and: bool = True) -> list[tuple
     for s, e in raw:
         piece = text[s:e].strip()
         lone_site = len(piece.split()) == 1 and piece.lower() in _SITE_WORDS
-        if merged and (merged[-1][2] == 2 or qualifier.match(piece) or _completes_title(text, merged[-1][0], e, lookup)):
+        if merged and (merged[-1][2] == 2 or qualifier.match(piece)
+                       or _completes_title(text, merged[-1][0], e, lookup)):
             # "neck, back and shoulder pain": each lone site waits for the noun the last one takes
             merged[-1][1], merged[-1][2] = e, 2 if merged[-1][2] == 2 and lone_site else 1
             continue
@@ -194,8 +195,11 @@ def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, in
 
 
 #: Single words naming a site, which a list like "neck, back and shoulder pain" shares with the last entry.
-_SITE_WORDS = frozenset("neck back shoulder shoulders knee knees hip hips wrist wrists elbow elbows ankle ankles "
-                        "hand hands foot feet arm arms leg legs head chest abdomen groin".split())
+_SITE_WORDS = frozenset((
+    "neck", "back", "shoulder", "shoulders", "knee", "knees", "hip", "hips", "wrist", "wrists", "elbow", "elbows",
+    "ankle", "ankles", "hand", "hands", "foot", "feet", "arm", "arms", "leg", "legs", "head", "chest", "abdomen",
+    "groin"
+))
 
 
 def _standalone(words: str) -> bool:

@@ -13,16 +13,22 @@ from pathlib import Path
 
 import regex
 
-_WORD = regex.compile(r"[A-Za-z][A-Za-z-]{3,}")
+from ..rules import compile_cached
+
+_WORD = compile_cached(r"[A-Za-z][A-Za-z-]{3,}")
 #: Words of medication titles that are forms, units or framing, never names (the dictionary holds a few).
-_NOT_NAMES = frozenset("""tablet tablets capsule capsules cream creams ointment lotion patch patches solution
-suspension syrup drops spray nasal inhaler oral topical extended release delayed tabs caps dose doses daily
-twice refill refills supply month months weeks retrospective request prospective purchase rental gram grams
-unknown quantity medication medications compound compounded base generic brand plus with without""".split())
+_NOT_NAMES = frozenset((
+    "tablet", "tablets", "capsule", "capsules", "cream", "creams", "ointment", "lotion", "patch", "patches",
+    "solution", "suspension", "syrup", "drops", "spray", "nasal", "inhaler", "oral", "topical", "extended",
+    "release", "delayed", "tabs", "caps", "dose", "doses", "daily", "twice", "refill", "refills", "supply", "month",
+    "months", "weeks", "retrospective", "request", "prospective", "purchase", "rental", "gram", "grams", "unknown",
+    "quantity", "medication", "medications", "compound", "compounded", "base", "generic", "brand", "plus", "with",
+    "without"
+))
 
 
 #: Salt and hydrate words a dictionary generic may carry; the active ingredient is the name before them.
-_SALT = regex.compile(r"(?:\s+(?:sodium|potassium|calcium|magnesium|hydrochloride|hcl|hydrobromide|sulfate|sulphate"
+_SALT = compile_cached(r"(?:\s+(?:sodium|potassium|calcium|magnesium|hydrochloride|hcl|hydrobromide|sulfate|sulphate"
                       r"|phosphate|acetate|citrate|maleate|tartrate|bitartrate|succinate|besylate|besilate|mesylate"
                       r"|fumarate|dihydrate|monohydrate|anhydrous))+\Z", regex.IGNORECASE)
 
@@ -42,7 +48,7 @@ def _variants() -> dict[str, list[str]]:
     if not path.is_file():
         return {}
     with bz2.open(path, "rb") as f:
-        data = pickle.load(f)  # noqa: S301 - the package's own data file
+        data = pickle.load(f)
     return data.get("drug_variant_to_canonical", {})
 
 

@@ -20,7 +20,7 @@ class Finding:
     value: Any
     start: int
     end: int
-    rule_id: str
+    rule_id: str | None
     text: str
 
     def shifted(self, offset: int) -> Finding:

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import regex
 
-from ..rules import first_rule, on_reset, rules_for
+from ..rules import Rule, compile_cached, first_rule, on_reset, rules_for
 from ..text.normalize import unwrap
 from .dates import DATE_PATTERN
 
@@ -35,7 +35,7 @@ def citation_starts(text: str):
         for m in rule.regex.finditer(text):
             starts.append((m.start(), m.end(), rule))
     starts.sort(key=lambda s: (s[0], -s[1]))
-    kept = []
+    kept: list[tuple[int, int, Rule]] = []
     for s in starts:
         if kept and s[0] < kept[-1][1]:
             continue
@@ -113,7 +113,8 @@ def page_rule_ids(pages: str | None) -> dict[str, str]:
 
 def _first_mention(flat: str) -> tuple[int, int] | None:
     """(start, end) of the first guideline named in prose: to the next guideline named or its sentence's end."""
-    found = sorted((m.start(), m.end(), r.id) for r in rules_for("guidelines", "mention") for m in r.regex.finditer(flat))
+    found = sorted((m.start(), m.end(), r.id) for r in rules_for("guidelines", "mention")
+                   for m in r.regex.finditer(flat))
     if not found:
         return None
     start, end, first = found[0]
@@ -128,8 +129,8 @@ def _sentence_start(flat: str, pos: int) -> int:
     return 0 if cut < 0 else cut + 2
 
 
-_SECTION_WORD = regex.compile(r"\bSection\(?s?\)?\s*:?", regex.IGNORECASE)
-_NEXT_IS_PAGES = regex.compile(r"\s*(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)?\s*\d", regex.IGNORECASE)
+_SECTION_WORD = compile_cached(r"\bSection\(?s?\)?\s*:?", regex.IGNORECASE)
+_NEXT_IS_PAGES = compile_cached(r"\s*(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)?\s*\d", regex.IGNORECASE)
 
 
 def first_work_end(body: str) -> int:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from ..rules import rules_for
+from ..rules import Rule, rules_for
 from .dates import find_dates
 from .findings import Finding
 
@@ -36,11 +37,11 @@ def extract_header(text: str) -> Iterator[Finding]:
     if not any(rule.value_type != "none" for _, _, rule in labels):
         return
     tokens = _value_tokens(text, [(a, b) for a, b, _ in labels])
-    events = sorted(
+    events: list[tuple[int, int, tuple[Any, ...]]] = sorted(  # (pos, order, label or value event)
         [(a, 0, ("label", a, b, rule)) for a, b, rule in labels] + [(t[0], 1, ("value", *t)) for t in tokens],
         key=lambda e: (e[0], e[1]),
     )
-    pending: list[tuple[int, int, object]] = []  # labels still waiting for a value, in order
+    pending: list[tuple[int, int, Rule]] = []  # labels still waiting for a value, in order
     seen_fields: set[str] = set()
     first_label = labels[0][0] if labels else 0
     early = [t for t in tokens if t[1] <= first_label and t[2] != "date"]  # printed above the table
@@ -64,7 +65,7 @@ def extract_header(text: str) -> Iterator[Finding]:
     # A label left without its value, when the value is printed just above the table (a page-top
     # "CM22-0012345 | IMR Final Determination" over an empty "Case Number:" cell). Dates never: a
     # date above the table may be any date.
-    for la, _lb, rule in pending:
+    for _la, _lb, rule in pending:
         if rule.field in seen_fields:
             continue
         match = next((t for t in early if t[2] == rule.value_type), None)

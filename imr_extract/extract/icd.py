@@ -20,17 +20,19 @@ from pathlib import Path
 
 import regex
 
+from ..rules import compile_cached
+
 #: Bumped whenever normalize() changes, so a cache built by another normalizer is not read.
 NORMALIZER_VERSION = 1
-CACHE_ENV = "IMR_EXTRACT_CACHE"
+CACHE_ENV = "IMR_EXTRACT_CACHE"  # the same setting as imr_extract.cache.CACHE_ENV
 
 _SIDES = ("right", "left", "bilateral")
-_ENCOUNTER = regex.compile(
+_ENCOUNTER = compile_cached(
     r"[\s,(]+(?P<kind>initial|subsequent)\s+(?:encounter|visit|care)(?:\s+for\s+[\w\s-]+?)?\)?\s*$"
     r"|[\s,(]+(?P<kind2>sequela)e?(?:\s+of\s+[\w\s-]+?)?\)?\s*$",
     regex.IGNORECASE)
 _APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u00b4")
-_NON_WORD = regex.compile(r"[^a-z0-9]+")
+_NON_WORD = compile_cached(r"[^a-z0-9]+")
 
 #: ICD-10-CM chapters: (first category, last category, number, short label). Facts of the code set.
 CHAPTERS = (
@@ -89,11 +91,9 @@ def chapter_of(code: str) -> tuple[int, str] | None:
 
 
 def _cache_dir() -> Path:
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "imr-extract"
+    from ..cache import cache_dir
+
+    return cache_dir()
 
 
 def _library_version() -> str:
@@ -124,7 +124,8 @@ def _build(path: Path) -> None:
     tmp.unlink(missing_ok=True)
     con = sqlite3.connect(tmp)
     with con:
-        con.execute("CREATE TABLE titles (key TEXT, encounter TEXT, code TEXT, title TEXT, PRIMARY KEY (key, encounter))")
+        con.execute("CREATE TABLE titles (key TEXT, encounter TEXT, code TEXT, title TEXT, "
+                    "PRIMARY KEY (key, encounter))")
         con.executemany("INSERT INTO titles VALUES (?, ?, ?, ?)", rows)
     con.close()
     os.replace(tmp, path)
@@ -150,7 +151,8 @@ def _index() -> sqlite3.Connection:
 
 
 def _get(key: str, encounter: str) -> tuple[str, str] | None:
-    row = _index().execute("SELECT code, title FROM titles WHERE key = ? AND encounter = ?", (key, encounter)).fetchone()
+    row = _index().execute("SELECT code, title FROM titles WHERE key = ? AND encounter = ?",
+                           (key, encounter)).fetchone()
     return (row[0], row[1]) if row else None
 
 

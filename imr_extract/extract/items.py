@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 
 import regex
 
-from ..rules import Rule, first_rule, rules_for
+from ..rules import Rule, compile_cached, first_rule, rules_for
 from ..text.nlp import abbreviation_before
 from ..text.normalize import NormalizedText, unwrap
 
-_SENTENCE_END = regex.compile(r"""[.;!?]["')\]]*$""")
+_SENTENCE_END = compile_cached(r"""[.;!?]["')\]]*$""")
 _MAX_TITLE_LINES = 6
 
 
@@ -89,8 +89,9 @@ def split_items(text: str) -> list[Item]:
     for m in outcome_re.finditer(text):
         colon = m.start("end")
         window = text[floor:m.end()]
-        title_start = title_end = None
-        block_start = None
+        title_start: int | None = None
+        title_end: int | None = None
+        block_start: int | None = None
         rule_id = outcome_rule.id
         for partial in rules_for("items", "partial-title"):
             pm = None
@@ -114,6 +115,7 @@ def split_items(text: str) -> list[Item]:
             if title_end <= title_start or not text[title_start:title_end].strip() or \
                     any(r.regex.search(text, title_start, title_end) for r in rules_for("items", "not-a-title")):
                 continue  # "Determination: Upheld" states an outcome; it does not title an item
+        assert title_end is not None  # set with title_start by a partial title, else just above
         heads.append((title_start, title_end, block_start, m.group("outcome").lower(), m.start("outcome"),
                       m.end("outcome"), m.end(), rule_id))
         floor = m.end()
@@ -130,7 +132,7 @@ def labelled_parts(text: str, start: int = 0, end: int | None = None) -> dict[st
     """Cut ``text[start:end]`` at its guideline/rationale labels: part -> span of its body (label excluded,
     surrounding whitespace trimmed), with the label's rule."""
     end = len(text) if end is None else end
-    marks = []
+    marks: list[tuple[int, int, str, str]] = []
     for rule in rules_for("items", "label"):
         part = rule.part
         if part:

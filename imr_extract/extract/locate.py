@@ -17,11 +17,12 @@ items that no outcome decided, are reported as notes (the audit turns them into 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
 
-from ..rules import first_rule, rules_for
+from ..rules import compile_cached, first_rule, rules_for
 from ..text.normalize import NormalizedText, unwrap
 from ..text.sections import Section, Sections
 from .findings import Finding
@@ -33,7 +34,7 @@ UNTIED_OUTCOME = "untied_outcome"
 UNDECIDED_ITEM = "undecided_item"
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-_WORD = regex.compile(r"[a-z0-9]+")
+_WORD = compile_cached(r"[a-z0-9]+")
 #: Words too common to anchor a block on their own.
 _TITLE_WORDS = 4
 
@@ -167,7 +168,7 @@ def listed_entries(text: str, start: int, end: int, rule_id: str) -> list[Entry]
     marked = [(a, b, mk) for a, b in lines if (mk := _marker(text[a:b]))]
     spans: list[tuple[int, int, int]] = []  # (entry start, title text start, entry end)
     if marked:
-        for i, (a, b, (m, _, _)) in enumerate(marked):
+        for i, (a, _b, (m, _, _)) in enumerate(marked):
             nxt = marked[i + 1][0] if i + 1 < len(marked) else end
             stop = text.find("\n\n", a, nxt)
             spans.append((a, a + m.end(), nxt if stop < 0 else stop))
@@ -247,10 +248,10 @@ def anchors(text: str, spans: list[tuple[int, int]], entries: list[Entry]) -> li
     return out
 
 
-def blocks(spans: list[tuple[int, int]], starts: list[int | None]) -> list[list[tuple[int, int]]]:
+def blocks(spans: list[tuple[int, int]], starts: Sequence[int | None]) -> list[list[tuple[int, int]]]:
     """The stretch of the spans from each anchor to the next (pieces of several spans when they are apart)."""
     known = sorted(s for s in starts if s is not None)
-    out = []
+    out: list[list[tuple[int, int]]] = []
     for s in starts:
         if s is None:
             out.append([])
@@ -312,9 +313,9 @@ def _paragraph_starts(text: str, spans: list[tuple[int, int]], kind: str) -> lis
             continue
         prev_a, prev_b = lines[i - 1]
         gap = text[prev_b:a]
-        if kind == "paragraph" and gap.count("\n") >= 2:
-            starts.append(a)
-        elif kind == "sentence" and (gap.count("\n") >= 2 or text[prev_a:prev_b].rstrip().endswith((".", ":"))):
+        ends_sentence = text[prev_a:prev_b].rstrip().endswith((".", ":"))
+        if (kind == "paragraph" and gap.count("\n") >= 2) or (kind == "sentence" and (gap.count("\n") >= 2
+                                                                                     or ends_sentence)):
             starts.append(a)
     return starts
 
@@ -343,7 +344,7 @@ def _with_guidelines(text: str, items: list[Item], sections: Sections) -> list[I
     spans = [(s.start, s.end) for s in guide]
     pieces = cut_for_items(text, spans, _entries_of(items))
     out = []
-    for item, piece in zip(items, pieces):
+    for item, piece in zip(items, pieces, strict=False):
         parts = dict(item.parts)
         if piece and "maximus" not in parts:
             span = _strip_title(text, piece[0], item.title, guide[0].rule_id)
@@ -365,7 +366,7 @@ def by_determination_list(doc: NormalizedText, sections: Sections) -> list[Item]
     starts = anchors(text, rest, [e for e, _ in entries]) if rest else [None] * len(entries)
     pieces = blocks(rest, starts) if rest else [[] for _ in entries]
     items = []
-    for (entry, statement), piece in zip(entries, pieces):
+    for (entry, statement), piece in zip(entries, pieces, strict=False):
         parts = labelled_parts(text, piece[0][0], piece[-1][1]) if piece else {}
         items.append(Item(entry.title, entry.title_span, statement.outcome,
                           Span(statement.start, statement.end, statement.rule_id), parts))
@@ -419,7 +420,7 @@ def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], 
     guide_pieces = cut_for_items(text, guide_spans, entries) if guide else [[] for _ in entries]
     items, notes = [], []
     tied: set[tuple[int, int]] = set()
-    for entry, piece, gpiece in zip(entries, pieces, guide_pieces):
+    for entry, piece, gpiece in zip(entries, pieces, guide_pieces, strict=False):
         statements = [s for a, b in piece for s in find_statements(text, a, b)]
         statement = decided(statements)
         tied.update((s.start, s.end) for s in statements)
@@ -450,7 +451,7 @@ def _list_rule_id() -> str:
     return first_rule("items", "item-marker").id
 
 
-_QUESTION_END = regex.compile(r"\s*(?:is|are|was|were)?\s*medically\s+necessary(?:\s+and\s+appropriate)?\s*\?",
+_QUESTION_END = compile_cached(r"\s*(?:is|are|was|were)?\s*medically\s+necessary(?:\s+and\s+appropriate)?\s*\?",
                               regex.IGNORECASE)
 
 
@@ -466,7 +467,7 @@ def _strip_title(text: str, bounds: tuple[int, int], title: str, rule_id: str) -
         pos = a + mk[0].end()
     words = unwrap(title).split()
     framed, _ = clean_title(text[pos:line_end])
-    title_re = regex.compile(r"\s*" + r"\s+".join(regex.escape(w) for w in words) + r"\s*(?::|\s-\s|-)?\s*",
+    title_re = compile_cached(r"\s*" + r"\s+".join(regex.escape(w) for w in words) + r"\s*(?::|\s-\s|-)?\s*",
                              regex.IGNORECASE) if words else None
     m = None
     if title_re is not None:

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import regex
 
-from ..rules import on_reset, rules_for
+from ..rules import compile_cached, on_reset, rules_for
 
 
 @lru_cache(maxsize=1)
@@ -30,10 +30,10 @@ def _word_pattern() -> regex.Pattern:
     alt = "|".join(regex.escape(w) for w in words)
     compound = (rf"(?:{'|'.join(map(regex.escape, tens))})[\s-](?:{'|'.join(map(regex.escape, units))})"
                 if tens and units else r"(?!)")
-    return regex.compile(rf"\b(?:{compound}|{alt})\b", regex.IGNORECASE)
+    return compile_cached(rf"\b(?:{compound}|{alt})\b", regex.IGNORECASE)
 
 
-_ECHO = regex.compile(r"\s*\(\s*(\d{1,4})\s*\)")
+_ECHO = compile_cached(r"\s*\(\s*(\d{1,4})\s*\)")
 
 on_reset(_tables.cache_clear)
 on_reset(_word_pattern.cache_clear)

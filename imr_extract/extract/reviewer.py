@@ -6,14 +6,14 @@ from functools import lru_cache
 
 import regex
 
-from ..rules import Rule, on_reset, rules_for
+from ..rules import Rule, compile_cached, on_reset, rules_for
 from ..text.normalize import unwrap
 from .findings import Finding
 
-_COMMA = regex.compile(r"\s*[,;]\s*")
-_AND_IN = regex.compile(r"\s+and\s+in\s+", regex.IGNORECASE)
-_STATE_OF = regex.compile(r"^(?:the\s+)?(?:State|Commonwealth)\s+of\s+", regex.IGNORECASE)
-_AND = regex.compile(r"\s+(?:and|&)\s+", regex.IGNORECASE)
+_COMMA = compile_cached(r"\s*[,;]\s*")
+_AND_IN = compile_cached(r"\s+and\s+in\s+", regex.IGNORECASE)
+_STATE_OF = compile_cached(r"^(?:the\s+)?(?:State|Commonwealth)\s+of\s+", regex.IGNORECASE)
+_AND = compile_cached(r"\s+(?:and|&)\s+", regex.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +25,7 @@ def known_states() -> frozenset[str]:
 on_reset(known_states.cache_clear)
 
 
-_SENTENCE_END = regex.compile(r"(?<![A-Z])\.\s+(?=[A-Z][a-z])")
+_SENTENCE_END = compile_cached(r"(?<![A-Z])\.\s+(?=[A-Z][a-z])")
 
 
 def _clean(item: str) -> str:
@@ -37,7 +37,7 @@ def split_states(raw: str, prose: bool = False) -> list[str]:
     A list ends with its sentence ("Licensure: California, Oregon. The reviewer ..."), an initial's
     period ("D.C.") aside."""
     raw = _SENTENCE_END.split(raw, maxsplit=1)[0]
-    out = []
+    out: list[str] = []
     for part in _COMMA.split(raw):
         part = _clean(part)
         if not part:

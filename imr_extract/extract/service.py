@@ -12,7 +12,7 @@ from functools import cache, lru_cache
 import regex
 
 from ..rule_schema import CATEGORIES, REGIONS  # noqa: F401  (the closed lists, re-exported)
-from ..rules import Rule, first_rule, on_reset, rule_index, rules_for
+from ..rules import Rule, compile_cached, first_rule, on_reset, rule_index, rules_for
 from ..text.normalize import unwrap
 from .findings import Finding
 
@@ -197,7 +197,7 @@ def _medication(text: str, by_rule: tuple[Rule, regex.Match] | None,
     named_all = _drugs_named(text) if by_drug else []
     topical = by_rule is not None and by_rule[0].get("subcategory") == "topical analgesics"
     if len(named_all) > 1 and (topical or _COMPOUND.search(text)):
-        drug = "/".join(str(r.drug) for r, _ in named_all)
+        drug: str | None = "/".join(str(r.drug) for r, _ in named_all)
         subcategory = "topical compounds" if topical else (by_drug[0].subcategory if by_drug else "other")
         start, end = named_all[0][1].start(), named_all[-1][1].end()
         found.append(Finding("drug_name", drug, start, end, named_all[0][0].id, text[start:end]))
@@ -212,6 +212,7 @@ def _medication(text: str, by_rule: tuple[Rule, regex.Match] | None,
         if base is not None and (by_rule is None or (by_rule[0].get("tier") or 2) >= 4):
             subcategory = None  # a drug the dictionary names: its class is unknown, a dosage form does not make one
         if subcategory:
+            assert by_rule is not None  # a subcategory here is the rule's
             found.append(_f("service_subcategory", subcategory, by_rule[1], by_rule[0]))
         elif by_drug:
             subcategory = by_drug[0].subcategory
@@ -230,7 +231,8 @@ def _medication(text: str, by_rule: tuple[Rule, regex.Match] | None,
 
 
 #: Ingredients joined as one product: "A/B", "A, B and C in a base", "compound".
-_COMPOUND = regex.compile(r"\bcompound|\b(?:in|with)\s+(?:a\s+)?(?:cream|gel|ointment|lotion)?\s*base\b", regex.IGNORECASE)
+_COMPOUND = compile_cached(r"\bcompound|\b(?:in|with)\s+(?:a\s+)?(?:cream|gel|ointment|lotion)?\s*base\b",
+                          regex.IGNORECASE)
 
 
 def _base_dictionary_drug(text: str) -> Finding | None:
@@ -295,6 +297,7 @@ def _side_before(text: str, at: int, rule: Rule) -> Finding | None:
 
 def body_part_canonical(finding: Finding) -> tuple[str, str]:
     """(canonical part, region) for grouping; the finding's value keeps the printed form."""
+    assert finding.rule_id is not None  # a body part is always found by a body_parts rule
     rule = rule_index()[finding.rule_id]
     return rule.body_part, rule.region
 

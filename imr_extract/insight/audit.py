@@ -9,9 +9,10 @@ and ``RunFindings.text_checked`` says so. The checks themselves live in
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..io.tables import read_run, to_frame
 from ..io.write import arrow_schema
@@ -30,7 +31,7 @@ __all__ = ["AUDIT_COLUMNS", "SEVERITIES", "TEXT_CHECKS", "RunFindings", "audit_t
 class RunFindings:
     """A run's findings (rows of AUDIT_COLUMNS) and whether the checks that read letter text ran."""
 
-    frame: "pd.DataFrame"
+    frame: pd.DataFrame
     text_checked: bool
 
     @property
@@ -42,7 +43,7 @@ class RunFindings:
                 "did not run; run the letters again to get them")
 
 
-def findings_frame(rows: Iterable[Mapping[Any, Any]]) -> "pd.DataFrame":
+def findings_frame(rows: Iterable[Mapping[Any, Any]]) -> pd.DataFrame:
     """Finding rows as a DataFrame of AUDIT_COLUMNS, typed like the run's audit table."""
     import pyarrow as pa
 
@@ -51,8 +52,8 @@ def findings_frame(rows: Iterable[Mapping[Any, Any]]) -> "pd.DataFrame":
     return to_frame(pa.Table.from_pylist(rows, schema=arrow_schema(AUDIT_COLUMNS)))
 
 
-def audit_tables(letters: "pd.DataFrame", decisions: "pd.DataFrame",
-                 evidence: "pd.DataFrame | None" = None) -> "pd.DataFrame":
+def audit_tables(letters: pd.DataFrame, decisions: pd.DataFrame,
+                 evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every check the tables alone can decide, as a DataFrame of AUDIT_COLUMNS.
 
     Of the checks that read text only ``header_summary_disagree`` can be decided
@@ -71,7 +72,7 @@ def audit_tables(letters: "pd.DataFrame", decisions: "pd.DataFrame",
     return findings_frame(rows)
 
 
-def read_for_audit(out_dir: str | Path) -> dict[str, "pd.DataFrame"]:
+def read_for_audit(out_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The tables the audit and the dashboard read: all but the evidence, which only a run without an
     audit table needs (it is the largest table by far)."""
     tables = read_run(out_dir, ("letters", "decisions", "errors", "audit"))
@@ -80,7 +81,7 @@ def read_for_audit(out_dir: str | Path) -> dict[str, "pd.DataFrame"]:
     return tables
 
 
-def load_findings(run: str | Path | Mapping[str, "pd.DataFrame"]) -> RunFindings:
+def load_findings(run: str | Path | Mapping[str, pd.DataFrame]) -> RunFindings:
     """A run's findings: its ``audit`` table, or (an older run without one) what its tables can decide.
 
     ``run`` is the run's folder or its tables as ``read_run`` gives them.
@@ -92,7 +93,7 @@ def load_findings(run: str | Path | Mapping[str, "pd.DataFrame"]) -> RunFindings
     return RunFindings(frame, text_checked=False)
 
 
-def with_sources(findings: "pd.DataFrame", letters: "pd.DataFrame") -> "pd.DataFrame":
+def with_sources(findings: pd.DataFrame, letters: pd.DataFrame) -> pd.DataFrame:
     """The findings with each letter's ``source_path`` after ``letter_id`` (the first input, for a repeated text)."""
     sources = letters.drop_duplicates("letter_id").set_index("letter_id")["source_path"]
     out = findings.copy()
@@ -100,27 +101,27 @@ def with_sources(findings: "pd.DataFrame", letters: "pd.DataFrame") -> "pd.DataF
     return out
 
 
-def per_check(findings: "pd.DataFrame") -> list[tuple[str, str, int, int]]:
+def per_check(findings: pd.DataFrame) -> list[tuple[str, str, int, int]]:
     """(check, severity, findings, letters) per check that fired, most severe first, then most findings."""
     if findings.empty:
         return []
     grouped = findings.groupby(["check", "severity"])["letter_id"]
     rows = [(str(c), str(s), int(n), int(k)) for (c, s), n, k in zip(grouped.size().index, grouped.size(),
-                                                                      grouped.nunique())]
+                                                                      grouped.nunique(), strict=False)]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(rows, key=lambda r: (rank.get(r[1], len(rank)), -r[2], r[0]))
 
 
-def worst_letters(letters: "pd.DataFrame", findings: "pd.DataFrame", n: int = 10) -> list[tuple[str, int, str]]:
+def worst_letters(letters: pd.DataFrame, findings: pd.DataFrame, n: int = 10) -> list[tuple[str, int, str]]:
     """(source, findings, checks) for the ``n`` letters with most findings."""
     if findings.empty or n <= 0:
         return []
     counts: dict[str, int] = {}
     names: dict[str, set[str]] = {}
-    for lid, check in zip(findings["letter_id"], findings["check"]):
+    for lid, check in zip(findings["letter_id"], findings["check"], strict=False):
         counts[lid] = counts.get(lid, 0) + 1
         names.setdefault(lid, set()).add(str(check))
-    sources = dict(zip(letters["letter_id"], letters["source_path"]))
+    sources = dict(zip(letters["letter_id"], letters["source_path"], strict=False))
     ranked = sorted(counts, key=lambda lid: (-counts[lid], str(sources.get(lid, lid))))[:n]
     return [(str(sources.get(lid, lid)), counts[lid], ", ".join(sorted(names[lid]))) for lid in ranked]
 
@@ -140,7 +141,7 @@ def is_empty(v: Any) -> bool:
     return v is pd.NA or v is pd.NaT
 
 
-def missing_rates(letters: "pd.DataFrame", decisions: "pd.DataFrame") -> list[tuple[str, str, float]]:
+def missing_rates(letters: pd.DataFrame, decisions: pd.DataFrame) -> list[tuple[str, str, float]]:
     """(table, column, share of rows empty) for every column of both tables."""
     out = []
     for table, df in (("letters", letters), ("decisions", decisions)):

@@ -12,8 +12,21 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from .audit import SEVERITIES, check_names, is_empty, missing_rates
-from .plot import (ERROR_COLOR, NOT_IN_RUN, OUTCOME_COLORS, OUTCOMES, SEVERITY_COLORS, SEX_COLORS, TABLE_COLORS, esc,
-                   figure, label_of, no_data, rate_panel, short_labels)
+from .plot import (
+    ERROR_COLOR,
+    NOT_IN_RUN,
+    OUTCOME_COLORS,
+    OUTCOMES,
+    SEVERITY_COLORS,
+    SEX_COLORS,
+    TABLE_COLORS,
+    esc,
+    figure,
+    label_of,
+    no_data,
+    rate_panel,
+    short_labels,
+)
 from .stats import overall, overturn_rates, wilson
 
 if TYPE_CHECKING:
@@ -45,19 +58,19 @@ CHARTS = (
 TITLES = dict(CHARTS)
 
 
-def values(df: "pd.DataFrame", column: str) -> list[Any] | None:
+def values(df: pd.DataFrame, column: str) -> list[Any] | None:
     """The column as Python values, or None when the table has no such column."""
     return df[column].tolist() if column in df.columns else None
 
 
-def decisions_with_letters(letters: "pd.DataFrame", decisions: "pd.DataFrame") -> "pd.DataFrame":
+def decisions_with_letters(letters: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     """Each decision with its letter's columns (a letter's text seen twice joins once)."""
     return decisions.merge(letters.drop_duplicates("letter_id"), on="letter_id", how="left", suffixes=("", "_letter"))
 
 
 # ---------------------------------------------------------------- outcome: rate panels
 
-def outcome_by_category(dec: "pd.DataFrame"):
+def outcome_by_category(dec: pd.DataFrame):
     """Upheld/overturned and the overturn rate per service_category."""
     key = "outcome-by-category"
     cats = values(dec, "service_category")
@@ -67,20 +80,21 @@ def outcome_by_category(dec: "pd.DataFrame"):
     return rate_panel(TITLES[key], rates, "service category", note="each decision counted once")
 
 
-def outcome_by_drug_class(dec: "pd.DataFrame"):
+def outcome_by_drug_class(dec: pd.DataFrame):
     """The same for Pharmaceuticals decisions, per drug class (service_subcategory)."""
     key = "outcome-by-drug-class"
     classes, cats = values(dec, "service_subcategory"), values(dec, "service_category")
     if classes is None or cats is None:
         return no_data(figure(TITLES[key]), f"service_subcategory: {NOT_IN_RUN}")
-    pairs = [(label_of(c, "no drug class"), o) for c, cat, o in zip(classes, cats, dec["outcome"].tolist())
+    pairs = [(label_of(c, "no drug class"), o)
+             for c, cat, o in zip(classes, cats, dec["outcome"].tolist(), strict=False)
              if cat == PHARMACEUTICALS]
     rates = overturn_rates([c for c, _ in pairs], [o for _, o in pairs], top=TOP_GROUPS)
     drugs = values(dec, "drug_name")
     extra: dict[str, list[str]] = {}
     if drugs is not None:
         per: dict[str, Counter] = {}
-        for c, cat, d in zip(classes, cats, drugs):
+        for c, cat, d in zip(classes, cats, drugs, strict=False):
             if cat == PHARMACEUTICALS and not is_empty(d):
                 per.setdefault(label_of(c, "no drug class"), Counter())[str(d)] += 1
         extra = {c: ["drugs: " + ", ".join(f"{d} ({n})" for d, n in cnt.most_common(5))] for c, cnt in per.items()}
@@ -94,30 +108,30 @@ def primary_specialty(canonical: Any, printed: Any) -> str:
         if isinstance(listed, (list, tuple)) and listed:
             return str(listed[0])
         if listed is not None and not isinstance(listed, str) and not is_empty(listed):
-            return str(list(listed)[0])  # an array-like from another reader
+            return str(next(iter(listed)))  # an array-like from another reader
     return "not stated"
 
 
-def outcome_by_specialty(dec: "pd.DataFrame"):
+def outcome_by_specialty(dec: pd.DataFrame):
     """Per reviewer specialty: each decision once, under the first specialty its reviewer lists."""
     key = "outcome-by-specialty"
     canonical, printed = values(dec, "reviewer_specialties_canonical"), values(dec, "reviewer_specialties")
     if canonical is None and printed is None:
         return no_data(figure(TITLES[key]), f"reviewer_specialties: {NOT_IN_RUN}")
     n = len(dec)
-    labels = [primary_specialty(c, p) for c, p in zip(canonical or [None] * n, printed or [None] * n)]
+    labels = [primary_specialty(c, p) for c, p in zip(canonical or [None] * n, printed or [None] * n, strict=False)]
     rates = overturn_rates(labels, dec["outcome"].tolist(), top=TOP_GROUPS)
     return rate_panel(TITLES[key], rates, "reviewer specialty (first listed)",
                       note="each decision counted once, under the first specialty listed for its reviewer")
 
 
-def _first_citations(dec: "pd.DataFrame") -> tuple[list[tuple[str, str, list[str]]], str]:
+def _first_citations(dec: pd.DataFrame) -> tuple[list[tuple[str, str, list[str]]], str]:
     """(source, document, sections) of each decision's first guideline citation, and where it was read."""
     cited = values(dec, "guideline_citations")
     if cited is not None:
         out = []
         for cits in cited:
-            first = dict(list(cits)[0]) if not is_empty(cits) else {}
+            first = dict(next(iter(cits))) if not is_empty(cits) else {}
             out.append((label_of(first.get("source"), ""), label_of(first.get("document"), ""),
                         _as_texts(first.get("sections"))))
         return out, "guideline_citations"
@@ -125,7 +139,8 @@ def _first_citations(dec: "pd.DataFrame") -> tuple[list[tuple[str, str, list[str
     documents = values(dec, "guideline_document") or [None] * len(dec)
     sections = values(dec, "guideline_section") or [None] * len(dec)
     return ([(label_of(s, ""), label_of(d, ""), [] if is_empty(sec) else [str(sec)])
-             for s, d, sec in zip(sources, documents, sections)], "guideline_source and guideline_document")
+             for s, d, sec in zip(sources, documents, sections, strict=False)],
+            "guideline_source and guideline_document")
 
 
 def _as_texts(value: Any) -> list[str]:
@@ -135,7 +150,7 @@ def _as_texts(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value if not is_empty(v)]
 
 
-def outcome_by_guideline(dec: "pd.DataFrame"):
+def outcome_by_guideline(dec: pd.DataFrame):
     """Per guideline of the first citation (source and MTUS document); the hover lists the sections cited most."""
     key = "outcome-by-guideline"
     if "guideline_citations" not in dec.columns and "guideline_source" not in dec.columns:
@@ -155,14 +170,14 @@ def outcome_by_guideline(dec: "pd.DataFrame"):
                       note=f"each decision counted once, by its first citation (from {basis})")
 
 
-def diagnosis_chapters(dec: "pd.DataFrame", letters: "pd.DataFrame"):
+def diagnosis_chapters(dec: pd.DataFrame, letters: pd.DataFrame):
     """Per ICD-10-CM chapter of the letter's diagnoses; a decision counts under each chapter of its letter."""
     key = "diagnosis-chapters"
     chapters = values(dec, "diagnosis_chapters")
     if chapters is None:
         return no_data(figure(TITLES[key]), f"diagnosis_chapters: {NOT_IN_RUN}")
     labels, outcomes = [], []
-    for chs, outcome in zip(chapters, dec["outcome"].tolist()):
+    for chs, outcome in zip(chapters, dec["outcome"].tolist(), strict=False):
         for ch in dict.fromkeys(str(c) for c in (chs if not is_empty(chs) else []) if not is_empty(c)):
             labels.append(ch)
             outcomes.append(outcome)
@@ -176,15 +191,15 @@ def diagnosis_chapters(dec: "pd.DataFrame", letters: "pd.DataFrame"):
                       baseline=overall(dec["outcome"].tolist()))
 
 
-def _top_codes(letters: "pd.DataFrame") -> dict[str, list[str]]:
+def _top_codes(letters: pd.DataFrame) -> dict[str, list[str]]:
     codes, chapters = values(letters, "diagnosis_codes"), values(letters, "diagnosis_chapters")
     if codes is None or chapters is None:
         return {}
     per: dict[str, Counter] = {}
-    for cs, chs in zip(codes, chapters):
+    for cs, chs in zip(codes, chapters, strict=False):
         cs, chs = ([] if is_empty(v) else list(v) for v in (cs, chs))
         if len(cs) == len(chs):  # aligned: one chapter per code
-            for code, ch in zip(cs, chs):
+            for code, ch in zip(cs, chs, strict=False):
                 if not is_empty(code) and not is_empty(ch):
                     per.setdefault(str(ch), Counter())[str(code)] += 1
     return {ch: ["codes: " + ", ".join(f"{c} ({n})" for c, n in cnt.most_common(5))] for ch, cnt in per.items()}
@@ -218,7 +233,7 @@ def month_dtick(n_months: int) -> str:
     return "M1" if n_months <= 12 else "M3" if n_months <= 36 else "M6" if n_months <= 72 else "M12"
 
 
-def outcome_over_time(dec: "pd.DataFrame"):
+def outcome_over_time(dec: pd.DataFrame):
     """Decisions per month by outcome (top) and the month's overturn rate with its interval (bottom)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -226,9 +241,9 @@ def outcome_over_time(dec: "pd.DataFrame"):
     key = "outcome-over-time"
     decided = values(dec, "decision_date") or [None] * len(dec)
     ur = values(dec, "ur_date") or [None] * len(dec)
-    months = [_month(d) or _month(u) for d, u in zip(decided, ur)]
-    by_ur = [_month(d) is None and m is not None for d, m in zip(decided, months)]
-    rows = [(m, o, u) for m, o, u in zip(months, dec["outcome"].tolist(), by_ur) if m and o in OUTCOMES]
+    months = [_month(d) or _month(u) for d, u in zip(decided, ur, strict=False)]
+    by_ur = [_month(d) is None and m is not None for d, m in zip(decided, months, strict=False)]
+    rows = [(m, o, u) for m, o, u in zip(months, dec["outcome"].tolist(), by_ur, strict=False) if m and o in OUTCOMES]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.06)
     n_ur = sum(u for _, _, u in rows)
     figure(TITLES[key], height=560, fig=fig,
@@ -250,9 +265,10 @@ def outcome_over_time(dec: "pd.DataFrame"):
                              name="overturn rate (95% CI)", line={"color": OUTCOME_COLORS["overturned"], "width": 1},
                              marker={"symbol": "diamond", "size": 7},
                              error_y={"type": "data", "symmetric": False, "array": [h - r for r, (_, h) in
-                                                                                       zip(rate, ci)],
-                                      "arrayminus": [r - lo for r, (lo, _) in zip(rate, ci)], "thickness": 1},
-                             customdata=[[n, k, lo, hi] for (_, k, n), (lo, hi) in zip(rated, ci)],
+                                                                                       zip(rate, ci, strict=False)],
+                                      "arrayminus": [r - lo for r, (lo, _) in zip(rate, ci, strict=False)],
+                                      "thickness": 1},
+                             customdata=[[n, k, lo, hi] for (_, k, n), (lo, hi) in zip(rated, ci, strict=False)],
                              hovertemplate="%{x|%b %Y}: %{y:.0%} overturned (%{customdata[1]} of %{customdata[0]}; "
                                            "95% CI %{customdata[2]:.0%}–%{customdata[3]:.0%})<extra></extra>"),
                   row=2, col=1)
@@ -268,7 +284,7 @@ def outcome_over_time(dec: "pd.DataFrame"):
 
 # ---------------------------------------------------------------- quantities, patients
 
-def quantity_requested(dec: "pd.DataFrame", per_panel: int = 8):
+def quantity_requested(dec: pd.DataFrame, per_panel: int = 8):
     """Requested quantity per service, one panel (and one unit) per service category, by outcome.
 
     Points are always drawn; a box only over the points of one service and outcome, and only
@@ -287,7 +303,7 @@ def quantity_requested(dec: "pd.DataFrame", per_panel: int = 8):
     services = values(dec, "service") or [None] * n
     texts = values(dec, "service_text") or [None] * n
     rows = [(cat, label_of(sub, label_of(svc, "unnamed service")), int(q), o, label_of(t, ""))
-            for cat, sub, svc, q, o, t in zip(cats, subs, services, qty, dec["outcome"].tolist(), texts)
+            for cat, sub, svc, q, o, t in zip(cats, subs, services, qty, dec["outcome"].tolist(), texts, strict=False)
             if not is_empty(q) and o in OUTCOMES]
     if not rows:
         return no_data(figure(TITLES[key]), "no item states a quantity")
@@ -344,7 +360,7 @@ def quantity_requested(dec: "pd.DataFrame", per_panel: int = 8):
     return fig
 
 
-def age_and_sex(letters: "pd.DataFrame"):
+def age_and_sex(letters: pd.DataFrame):
     """Letters per 5-year age bin, stacked by sex (colours of their own, not the outcome colours)."""
     import plotly.graph_objects as go
 
@@ -353,7 +369,8 @@ def age_and_sex(letters: "pd.DataFrame"):
     ages, sexes = values(letters, "patient_age"), values(letters, "patient_sex")
     if ages is None or not any(not is_empty(a) for a in ages):
         return no_data(fig, "no patient ages")
-    pairs = [(int(a), label_of(s, "not stated")) for a, s in zip(ages, sexes or [None] * len(ages)) if not is_empty(a)]
+    pairs = [(int(a), label_of(s, "not stated"))
+             for a, s in zip(ages, sexes or [None] * len(ages), strict=False) if not is_empty(a)]
     for name, color in SEX_COLORS.items():
         sub = [a for a, s in pairs if s == name]
         if sub:
@@ -367,7 +384,7 @@ def age_and_sex(letters: "pd.DataFrame"):
 
 # ---------------------------------------------------------------- the run's health
 
-def error_rows(errors: "pd.DataFrame | None"):
+def error_rows(errors: pd.DataFrame | None):
     """Inputs that became error rows, per error kind; the hover names a few of them."""
     import plotly.graph_objects as go
 
@@ -381,7 +398,7 @@ def error_rows(errors: "pd.DataFrame | None"):
     count = Counter(kinds)
     order = [k for k, _ in count.most_common()]
     examples: dict[str, list[str]] = {}
-    for k, src in zip(kinds, errors["source_path"].tolist()):
+    for k, src in zip(kinds, errors["source_path"].tolist(), strict=False):
         examples.setdefault(k, []).append(label_of(src, "?"))
     hover = ["<br>".join(esc(s[-70:]) for s in examples[k][:3]) + (f"<br>and {len(examples[k]) - 3} more"
                                                                    if len(examples[k]) > 3 else "") for k in order]
@@ -394,7 +411,7 @@ def error_rows(errors: "pd.DataFrame | None"):
     return fig
 
 
-def data_quality(letters: "pd.DataFrame", decisions: "pd.DataFrame", findings: "pd.DataFrame"):
+def data_quality(letters: pd.DataFrame, decisions: pd.DataFrame, findings: pd.DataFrame):
     """Empty share per column beside findings per check: the two ways a table can mislead.
 
     Every check is listed, with no bar where it found nothing, so a reader sees
@@ -421,7 +438,7 @@ def data_quality(letters: "pd.DataFrame", decisions: "pd.DataFrame", findings: "
         rows = findings[findings["severity"] == severity]
         n = Counter(rows["check"].tolist())
         hit = {c: len(set(g)) for c, g in rows.groupby("check")["letter_id"]} if len(rows) else {}
-        most = max([most] + list(n.values()))
+        most = max([most, *list(n.values())])
         fig.add_trace(go.Bar(y=checks, x=[n.get(c, 0) for c in checks], orientation="h", name=severity,
                              marker_color=SEVERITY_COLORS[severity], customdata=[hit.get(c, 0) for c in checks],
                              hovertemplate="%{y}: %{x} " + severity + " findings in %{customdata} letters"
@@ -432,7 +449,7 @@ def data_quality(letters: "pd.DataFrame", decisions: "pd.DataFrame", findings: "
     return fig
 
 
-def build_figures(tables: dict[str, "pd.DataFrame"], findings: "pd.DataFrame") -> dict[str, Any]:
+def build_figures(tables: dict[str, pd.DataFrame], findings: pd.DataFrame) -> dict[str, Any]:
     """Every chart of CHARTS, by id, from the run's tables and its findings."""
     letters, decisions = tables["letters"], tables["decisions"]
     dec = decisions_with_letters(letters, decisions)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
 from ..extract.dates import date_for_token, mask_dates
 from ..records import DECISION_COLUMNS, LETTER_COLUMNS, LetterRecord
@@ -25,7 +26,7 @@ TEXT_CHECKS = ("sex_pronoun_conflict", "injury_date_conflict", "header_summary_d
 _AGE_RANGE = (14, 100)
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules() -> dict[str, Rule]:
     return {r.id: r for r in load_rules("audit")}
 
@@ -37,7 +38,7 @@ def check_names() -> list[str]:
     return list(dict.fromkeys(rule_id.split(".")[0] for rule_id in rules()))
 
 
-def finding(letter_id: str, item_no: int | None, rule_id: str, message: str) -> dict[str, Any]:
+def finding(letter_id: str | None, item_no: int | None, rule_id: str, message: str) -> dict[str, Any]:
     return {"letter_id": letter_id, "item_no": item_no, "check": rule_id.split(".")[0],
             "severity": rules()[rule_id].severity, "message": message}
 
@@ -96,7 +97,7 @@ def required_fields(letter: dict, decisions: list[dict]) -> list[dict]:
 
 def age_out_of_range(letter: dict) -> list[dict]:
     age = letter.get("patient_age")
-    if _empty(age) or _AGE_RANGE[0] <= int(age) <= _AGE_RANGE[1]:
+    if age is None or _empty(age) or _AGE_RANGE[0] <= int(age) <= _AGE_RANGE[1]:
         return []
     return [finding(letter["letter_id"], None, "age_out_of_range",
                     f"patient_age {int(age)} is outside {_AGE_RANGE[0]}-{_AGE_RANGE[1]}")]
@@ -107,15 +108,17 @@ def dates_out_of_order(letter: dict) -> list[dict]:
     pairs = (("ur_date", "injury_date"), ("decision_date", "ur_date"), ("decision_date", "date_assigned"))
     out = []
     for later, earlier in pairs:
-        if d[later] and d[earlier] and d[later] < d[earlier]:
+        later_date, earlier_date = d[later], d[earlier]
+        if later_date and earlier_date and later_date < earlier_date:
             out.append(finding(letter["letter_id"], None, "dates_out_of_order",
-                               f"{later} {d[later]} is before {earlier} {d[earlier]}"))
+                               f"{later} {later_date} is before {earlier} {earlier_date}"))
     return out
 
 
 def outcome_contradicts_rationale(decision: dict) -> list[dict]:
     outcome, concl = decision.get("outcome"), decision.get("rationale_finding")
     if (outcome, concl) in (("overturned", "not_medically_necessary"), ("upheld", "medically_necessary")):
+        assert concl is not None  # one of the conclusions just matched
         return [finding(decision["letter_id"], decision["item_no"], "outcome_contradicts_rationale",
                         f"outcome {outcome} but the rationale concludes {concl.replace('_', ' ')}")]
     return []
@@ -133,7 +136,7 @@ def rationale_request_counts(rationale: str) -> list[tuple[int, str]]:
 
 def quantity_mismatch(decision: dict) -> list[dict]:
     q, rationale = decision.get("quantity"), decision.get("rationale")
-    if _empty(q) or _empty(rationale):
+    if q is None or rationale is None or _empty(q) or _empty(rationale):
         return []
     counts = rationale_request_counts(rationale)
     if not counts or int(q) in {n for n, _ in counts}:
@@ -157,7 +160,7 @@ def sex_pronoun_conflict(letter: dict, summary: str) -> list[dict]:
     sex = letter.get("patient_sex")
     if sex not in ("male", "female") or not summary:
         return []
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for m in rules()["sex_pronoun_conflict"].regex.finditer(summary):
         counts["male" if m.group("male") else "female"] += 1
     other = "female" if sex == "male" else "male"
@@ -179,7 +182,7 @@ def injury_dates_stated(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def injury_date_conflict(letter_id: str, text: str) -> list[dict]:
+def injury_date_conflict(letter_id: str | None, text: str) -> list[dict]:
     stated = injury_dates_stated(text)
     distinct = dict(stated)  # iso -> first printed form
     if len(distinct) < 2:
@@ -188,7 +191,7 @@ def injury_date_conflict(letter_id: str, text: str) -> list[dict]:
     return [finding(letter_id, None, "injury_date_conflict", f"the letter states the date of injury as {said}")]
 
 
-def header_summary_disagree(letter_id: str, header_date: Any, summary_date: Any) -> list[dict]:
+def header_summary_disagree(letter_id: str | None, header_date: Any, summary_date: Any) -> list[dict]:
     h, s = _date(header_date), _date(summary_date)
     if not h or not s or h == s:
         return []
@@ -272,11 +275,12 @@ def vocabulary_checks(record: LetterRecord) -> list[dict]:
     from ..rules import rule_index
 
     rules = rule_index()
-    category_rule = {e.item_no: e.rule_id for e in record.evidence if e.field == "service_category" and e.item_no}
+    category_rule: dict[int | None, str | None] = {e.item_no: e.rule_id for e in record.evidence
+                                                   if e.field == "service_category" and e.item_no}
     out = []
     for d in record.decisions:
         title = " ".join((d.service_text or "").split())[:100]
-        rule = rules.get(category_rule.get(d.item_no, ""))
+        rule = rules.get(category_rule.get(d.item_no) or "")
         if d.service_category == "Other":
             out.append(finding(record.letter_id, d.item_no, "category_other", f'"{title}" is in category Other'))
         elif rule is not None and rule.kind == "services" and ((rule.get("tier") or 2) >= 3 or rule.role == "framing"):
@@ -310,12 +314,12 @@ def duplicate_rows(letters) -> list[dict]:
     """
     ids, cases, sources = (list(letters[c]) for c in ("letter_id", "case_number", "source_path"))
     by_text: dict[str, list[str]] = {}
-    for lid, src in zip(ids, sources):
+    for lid, src in zip(ids, sources, strict=False):
         by_text.setdefault(lid, []).append(src)
     out = [finding(lid, None, "duplicate_text", f"the same text came from {len(srcs)} inputs: {_some(srcs)}")
            for lid, srcs in sorted(by_text.items()) if len(srcs) > 1]
     by_case: dict[str, dict[str, str]] = {}
-    for lid, case, src in zip(ids, cases, sources):
+    for lid, case, src in zip(ids, cases, sources, strict=False):
         if isinstance(case, str) and case.strip():
             by_case.setdefault(case, {}).setdefault(lid, src)
     for case, letters_of_case in sorted(by_case.items()):

@@ -26,6 +26,8 @@ from typing import Any
 
 import regex
 
+from ..rules import compile_cached
+
 LETTER_FIELDS = ("layout", "case_number", "date_assigned", "decision_date", "injury_date", "ur_date", "patient_age",
                  "patient_sex", "reviewer_specialties", "reviewer_board_certified", "reviewer_license_states",
                  "n_items", "priority", "application_received")
@@ -65,7 +67,7 @@ def _as_list(v: Any) -> list:
         parsed = json.loads(v)
         return parsed if isinstance(parsed, list) else [parsed]
     except (TypeError, ValueError):
-        return [x for x in regex.split(r"[;|]", str(v))]
+        return list(regex.split(r"[;|]", str(v)))
 
 
 def _pages(v: Any) -> list[str]:
@@ -86,7 +88,7 @@ def same_diagnosis(expected: Any, got: Any) -> bool:
     return bool(wa and wb) and (a in b or b in a) and len(wa & wb) / max(len(wa), len(wb)) >= 0.8
 
 
-_GUIDELINE_NAME = regex.compile(r"^(?:official disability guidelines?(?: odg)?|odg|ca mtus|mtus|acoem)\s+|"
+_GUIDELINE_NAME = compile_cached(r"^(?:official disability guidelines?(?: odg)?|odg|ca mtus|mtus|acoem)\s+|"
                                 r"\s+(?:guidelines?|chapter)$")
 
 
@@ -279,7 +281,8 @@ def evaluate_records(records: dict[str, dict], gold: dict[str, dict]) -> Evaluat
         if got is None:  # every expected value then counts as missed
             ev.misses.append(f"{stem}: no output row")
             got = {}
-        ok = all([ev.score(stem, name, expected[name], got.get(name)) for name in LETTER_FIELDS if name in expected])
+        scored = [ev.score(stem, name, expected[name], got.get(name)) for name in LETTER_FIELDS if name in expected]
+        ok = all(scored)  # every field scored first: all() over a generator would stop at the first miss
         if "diagnoses" in expected and not expected.get("doubt"):
             ev.score_diagnoses(stem, expected["diagnoses"], got.get("diagnoses"))
         got_items = got.get("decisions", [])

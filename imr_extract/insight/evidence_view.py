@@ -8,10 +8,14 @@ field and value follow each closing bracket. Letter text is printed through
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from ..records import LetterRecord
 from ..io.terminal import printable
+from ..records import Evidence, LetterRecord
+
+#: An evidence row: an ``Evidence`` record or a plain row of its columns.
+EvidenceRow = Mapping[str, Any] | Evidence
 
 #: Bracket pairs, one per overlap level (a span overlapping two marked spans gets the third pair, ...).
 BRACKETS = (("\u27e6", "\u27e7"), ("\u27e8", "\u27e9"), ("\u27ea", "\u27eb"), ("\u2983", "\u2984"))
@@ -25,14 +29,14 @@ def render_marked(record: LetterRecord, color: bool = False) -> str:
     return mark_spans(record.text, record.evidence, color=color)
 
 
-def mark_spans(text: str, evidence: Iterable[dict[str, Any]], color: bool = False) -> str:
+def mark_spans(text: str, evidence: Iterable[EvidenceRow], color: bool = False) -> str:
     """``text`` with each evidence row's span (``char_start``..``char_end``) marked; empty spans are skipped."""
     spans = sorted(((int(e["char_start"]), int(e["char_end"]), i, e) for i, e in enumerate(evidence)
                     if int(e["char_end"]) > int(e["char_start"])), key=lambda s: (s[0], -s[1], s[2]))
     level_end: list[int] = []
-    opens: dict[int, list[tuple[int, int, int, dict]]] = {}
-    closes: dict[int, list[tuple[int, int, int, dict]]] = {}
-    for start, end, i, e in spans:
+    opens: dict[int, list[tuple[int, int, int, EvidenceRow]]] = {}
+    closes: dict[int, list[tuple[int, int, int, EvidenceRow]]] = {}
+    for start, end, _i, e in spans:
         level = next((lv for lv, busy_until in enumerate(level_end) if busy_until <= start), len(level_end))
         if level == len(level_end):
             level_end.append(end)
@@ -56,7 +60,7 @@ def _bracket(level: int, side: int, color: bool) -> str:
     return f"{_LEVEL_COLORS[level % len(_LEVEL_COLORS)]}{mark}{_OFF}" if color else mark
 
 
-def _close(level: int, e: dict[str, Any], color: bool) -> str:
+def _close(level: int, e: EvidenceRow, color: bool) -> str:
     item = e.get("item_no")
     label = printable(f"{e['field']}{f'#{item}' if item else ''}={str(e['value'])[:_VALUE_SHOWN]}")
     return _bracket(level, 1, color) + (f"{_TAG}{{{label}}}{_OFF}" if color else f"{{{label}}}")

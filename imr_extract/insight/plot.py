@@ -7,7 +7,8 @@ the full text kept for the hover.
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .audit import is_empty
 from .stats import Rate

@@ -12,8 +12,9 @@ import datetime as dt
 import html
 import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from ..io.tables import empty_frame
 from .audit import SEVERITIES, load_findings, read_for_audit, worst_letters
@@ -38,7 +39,7 @@ table { border-collapse: collapse; font-size: 13px; } td, th { padding: 3px 10px
 """
 
 
-def header_lines(tables: Mapping[str, "pd.DataFrame"], findings: "pd.DataFrame",
+def header_lines(tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame,
                  note: str = "") -> list[tuple[str, bool]]:
     """The header's lines as (plain text, is an alert): inputs and error rows, decisions, findings."""
     letters, decisions = tables["letters"], tables["decisions"]
@@ -66,18 +67,18 @@ def header_lines(tables: Mapping[str, "pd.DataFrame"], findings: "pd.DataFrame",
     return lines
 
 
-def _error_table(errors: "pd.DataFrame | None") -> str:
+def _error_table(errors: pd.DataFrame | None) -> str:
     if errors is None or not len(errors):
         return ""
     rows = "".join(f"<tr><td>{html.escape(str(s))}</td><td>{html.escape(str(k))}</td><td>{html.escape(str(m))}</td>"
                    "</tr>" for s, k, m in zip(errors["source_path"].tolist()[:ERRORS_LISTED],
-                                              errors["error_kind"].tolist(), errors["message"].tolist()))
+                                              errors["error_kind"].tolist(), errors["message"].tolist(), strict=False))
     more = f"<p class=\"meta\">and {len(errors) - ERRORS_LISTED} more in the errors table</p>" \
         if len(errors) > ERRORS_LISTED else ""
     return f"<table><tr><th>input</th><th>error kind</th><th>message</th></tr>{rows}</table>{more}"
 
 
-def render_html(tables: Mapping[str, "pd.DataFrame"], findings: "pd.DataFrame", source: str = "",
+def render_html(tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame, source: str = "",
                 note: str = "") -> str:
     """The whole page: header, table of contents, every chart of CHARTS, the letters with most findings."""
     import plotly.io as pio
@@ -110,7 +111,7 @@ def render_html(tables: Mapping[str, "pd.DataFrame"], findings: "pd.DataFrame", 
             + "</body></html>\n")
 
 
-def write_report(run: str | Path | Mapping[str, "pd.DataFrame"], html_path: str | Path, source: str = "") -> Path:
+def write_report(run: str | Path | Mapping[str, pd.DataFrame], html_path: str | Path, source: str = "") -> Path:
     """Build the dashboard of a run (its folder, or its tables as ``read_run`` gives them).
 
     Written to a temporary name, then renamed: a reader never opens half a page.

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 Z95 = 1.959963984540054
 
@@ -52,7 +52,7 @@ def overturn_rates(labels: Iterable[str], outcomes: Iterable[object], top: int |
     """
     n: dict[str, int] = {}
     k: dict[str, int] = {}
-    for label, outcome in zip(labels, outcomes):
+    for label, outcome in zip(labels, outcomes, strict=False):
         if outcome not in ("upheld", "overturned"):
             continue
         n[label] = n.get(label, 0) + 1
@@ -61,7 +61,7 @@ def overturn_rates(labels: Iterable[str], outcomes: Iterable[object], top: int |
     rates = [Rate(g, n[g], k[g]) for g in order]
     if top is not None and len(rates) > top + 1:
         rest = rates[top:]
-        rates = rates[:top] + [Rate(f"{other} ({len(rest)} groups)", sum(r.n for r in rest),
+        rates = [*rates[:top], Rate(f"{other} ({len(rest)} groups)", sum(r.n for r in rest),
                                     sum(r.overturned for r in rest))]
     return rates
 

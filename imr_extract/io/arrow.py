@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from ..records import Column
 
@@ -87,7 +88,7 @@ def table_from_rows(rows: list[dict[str, Any]], columns: tuple[Column, ...], sch
 
 
 def _coerced(row: dict[str, Any], columns: tuple[Column, ...]) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for c in columns:
         v = row.get(c.name)
         if v is None or v == "":
@@ -127,7 +128,7 @@ def int_array(values: list[int]):
     return raw.column("v").chunk(0).values
 
 
-def string_array(values: list[str | None]):
+def string_array(values: Sequence[str | None]):
     """A Python list of text (None = missing) as a string array."""
     import pyarrow as pa
 

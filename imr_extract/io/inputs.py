@@ -14,9 +14,9 @@ import stat
 import zipfile
 import zlib
 from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 #: File name endings read as letters when a folder or zip is walked.
 LETTER_SUFFIXES = (".pdf", ".txt", ".text")
@@ -168,7 +168,7 @@ class _ArchiveCache:
                 if depth == len(chain) - 1:
                     return data
                 key = (*key, index, name)
-                zf = self._get(key, lambda: _zip_from_bytes(data))
+                zf = self._get(key, lambda data=data: _zip_from_bytes(data))
         except ReadError:
             raise
         except OSError as exc:

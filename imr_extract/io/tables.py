@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from ..records import TABLES
 from .duck import DB_NAME
@@ -43,7 +44,7 @@ def run_formats(out_dir: str | Path) -> list[str]:
     return [fmt for fmt, _ in _sources(Path(out_dir))]
 
 
-def read_table(out_dir: str | Path, table: str) -> "pd.DataFrame":
+def read_table(out_dir: str | Path, table: str) -> pd.DataFrame:
     """One table of a run as a DataFrame with Arrow-backed dtypes.
 
     Raises RunNotFound when the folder holds no run, KeyError when the run lacks
@@ -56,7 +57,7 @@ def read_table(out_dir: str | Path, table: str) -> "pd.DataFrame":
     raise KeyError(f"the run in {out_dir} has no {table} table")
 
 
-def read_run(out_dir: str | Path, tables: Iterable[str] | None = None) -> dict[str, "pd.DataFrame"]:
+def read_run(out_dir: str | Path, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the run in ``out_dir`` (or only ``tables``), as DataFrames with Arrow-backed dtypes.
 
     A table the run does not hold (``audit`` of an older run) is left out of the
@@ -72,7 +73,7 @@ def read_run(out_dir: str | Path, tables: Iterable[str] | None = None) -> dict[s
     return out
 
 
-def to_frame(data: "pa.Table", table: str | None = None) -> "pd.DataFrame":
+def to_frame(data: pa.Table, table: str | None = None) -> pd.DataFrame:
     """An Arrow table as a DataFrame of ``pd.ArrowDtype`` columns, the schema's columns cast to their types."""
     import pandas as pd
 
@@ -81,18 +82,18 @@ def to_frame(data: "pa.Table", table: str | None = None) -> "pd.DataFrame":
     return data.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def empty_frame(table: str) -> "pd.DataFrame":
+def empty_frame(table: str) -> pd.DataFrame:
     """A table with the schema's columns and types and no rows."""
     return to_frame(arrow_schema(TABLES[table]).empty_table())
 
 
-def conform(data: "pa.Table", table: str) -> "pa.Table":
+def conform(data: pa.Table, table: str) -> pa.Table:
     """Cast the columns the schema declares for ``table`` to their declared types; others stay as they are."""
     import pyarrow as pa
 
     declared = {f.name: f.type for f in arrow_schema(TABLES[table])} if table in TABLES else {}
     columns = []
-    for name, column in zip(data.column_names, data.columns):
+    for name, column in zip(data.column_names, data.columns, strict=False):
         want = declared.get(name)
         if want is not None and str(column.type) != str(want):  # equals() ignores a list's item name
             try:
@@ -152,7 +153,7 @@ def _why_no_run(out_dir: Path) -> str:
 
 # ---------------------------------------------------------------- reading one table
 
-def _read_arrow(out_dir: Path, table: str, fmt: str) -> "pa.Table":
+def _read_arrow(out_dir: Path, table: str, fmt: str) -> pa.Table:
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -162,7 +163,7 @@ def _read_arrow(out_dir: Path, table: str, fmt: str) -> "pa.Table":
     return _read_duckdb(out_dir / DB_NAME, table)
 
 
-def _read_duckdb(path: Path, table: str) -> "pa.Table":
+def _read_duckdb(path: Path, table: str) -> pa.Table:
     import duckdb
 
     with duckdb.connect(str(path), read_only=True) as con:
@@ -171,7 +172,7 @@ def _read_duckdb(path: Path, table: str) -> "pa.Table":
         return fetch()
 
 
-def _read_csv(path: Path, table: str) -> "pa.Table":
+def _read_csv(path: Path, table: str) -> pa.Table:
     """Every cell read as text (an empty cell is a missing value), then typed: JSON cells for nested types."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -183,7 +184,7 @@ def _read_csv(path: Path, table: str) -> "pa.Table":
     data = pacsv.read_csv(path, convert_options=options)
     declared = {f.name: f.type for f in arrow_schema(TABLES[table])} if table in TABLES else {}
     columns = []
-    for name, column in zip(data.column_names, data.columns):
+    for name, column in zip(data.column_names, data.columns, strict=False):
         want = declared.get(name)
         if want is not None and pa.types.is_nested(want):
             values = [None if v is None else json.loads(v) for v in column.to_pylist()]

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from ..records import DECISION_COLUMNS, LETTER_COLUMNS, TABLES, Column
 from .arrow import json_lists, neutralized, schema_for, table_from_rows
@@ -249,10 +251,10 @@ def _enriched_batches(store: PartStore, selection: Selection) -> Iterator:
 
     for stem in selection.order:
         sub = Selection({stem: selection.parts[stem]}, [stem])
-        decisions = [t for t in selected_batches(store, sub, "decisions")]
+        decisions = list(selected_batches(store, sub, "decisions"))
         if not decisions:
             continue
-        letter_rows = [t for t in selected_batches(store, sub, "letters")]
+        letter_rows = list(selected_batches(store, sub, "letters"))
         if not letter_rows:
             continue
         d, lt = decisions[0], letter_rows[0]
@@ -366,7 +368,8 @@ def finalize(store: PartStore, out_dir: Path, selection: Selection, formats: Ite
     counts: dict[str, int] = {}
     sinks_all: list[_Sinks] = []
     try:
-        plan = [(t, c, lambda t=t: selected_batches(store, selection, t)) for t, c in TABLES.items()]
+        plan: list[tuple[str, tuple[Column, ...], Callable[[], Iterator[Any]]]] = [
+            (t, c, partial(selected_batches, store, selection, t)) for t, c in TABLES.items()]
         plan.append((ENRICHED, ENRICHED_COLUMNS, lambda: _enriched_batches(store, selection)))
         for table, columns, batches in plan:
             sinks = _Sinks(out_dir, table, columns, formats, workbook if table != "evidence" else None,

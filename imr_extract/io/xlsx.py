@@ -9,6 +9,7 @@ table stays in CSV/Parquet: it is meant for tracing values, not for a sheet.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,7 +23,7 @@ _MAX_ROWS = 1_048_576
 
 
 class _Sheet:
-    def __init__(self, book: "Workbook", name: str, columns: tuple[Column, ...]):
+    def __init__(self, book: Workbook, name: str, columns: tuple[Column, ...]):
         self.book, self.name, self.columns = book, name, columns
         self.pages = 0
         self._new_page()
@@ -40,7 +41,7 @@ class _Sheet:
         for record in batch.to_pylist():
             if self.row >= _MAX_ROWS:
                 self._new_page()
-            for col, (c, kind) in enumerate(zip(self.columns, types)):
+            for col, (c, kind) in enumerate(zip(self.columns, types, strict=False)):
                 value = record[c.name]
                 if value is None:
                     continue
@@ -80,8 +81,6 @@ class Workbook:
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already closed or half written: the file goes anyway
             self.wb.close()
-        except Exception:  # noqa: BLE001 - already closed or half written: the file goes anyway
-            pass
         self.tmp.unlink(missing_ok=True)

@@ -96,7 +96,7 @@ class RunSettings:
             raise ValueError(f"symlinks must be one of {', '.join(SYMLINK_POLICIES)}")
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "RunSettings":
+    def from_dict(cls, values: dict[str, Any]) -> RunSettings:
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:
@@ -189,7 +189,7 @@ def run(refs: list[InputRef], out_dir: str | Path, settings: RunSettings = RunSe
             "inputs": [shown(x) for x in inputs_given] if inputs_given is not None else [r.display for r in refs],
             "started": started.isoformat(), "finished": finished.isoformat(),
             "seconds": round((finished - started).total_seconds(), 3),
-            "settings": {k: v for k, v in asdict(settings).items()},
+            "settings": dict(asdict(settings).items()),
             "counts": {**counts, "inputs": len(refs), "processed_this_run": state.processed,
                        "skipped_already_done": state.unchanged, "duplicates_this_run": stats["duplicates"]},
             "errors_by_kind": errors_by_kind,
@@ -312,6 +312,7 @@ def _dispatch(tasks: list[Task], state: _RunState, settings: RunSettings, store:
 
             def done(result: ChunkResult) -> None:
                 if result.encoded is not None:
+                    assert result.stem is not None  # a part's files come with its stem (run_chunk)
                     store.commit(result.stem, result.encoded, result.inputs, run_no)
                 state.done(result)
 
@@ -319,11 +320,12 @@ def _dispatch(tasks: list[Task], state: _RunState, settings: RunSettings, store:
             run_dask(chunks, wsettings, settings, done, failed, state.progress)
             return
         wsettings = WorkerSettings(settings.max_bytes, settings.pdf_backend, run_no, str(out_dir), max_memory)
-        if len(chunks) > 1:
-            warm_up()  # once, before forking: every worker inherits the compiled rules
-            import gc
+        # Once, before forking, even for one letter: every worker inherits the imports, the rules and their
+        # compiled patterns (read from the pattern cache, a fraction of compiling them), and Arrow.
+        warm_up()
+        import gc
 
-            gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
+        gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
         pool = Pool(settings.workers, settings.timeout,
                     start=lambda fds: fork_worker(wsettings, (lock.fd, *fds)), memory_capped=bool(max_memory))
         pool.run(chunks, state.done, failed, state.progress, meanwhile=lambda: _prepare_tables(settings))
@@ -334,9 +336,9 @@ def _dispatch(tasks: list[Task], state: _RunState, settings: RunSettings, store:
 def _prepare_tables(settings: RunSettings) -> None:
     """What assembling the tables needs, imported while the workers work (the first letter's wait)."""
     _use_system_allocator()
-    import pyarrow.compute  # noqa: F401
-    import pyarrow.csv  # noqa: F401
-    import pyarrow.json  # noqa: F401
+    import pyarrow.compute
+    import pyarrow.csv
+    import pyarrow.json
     import pyarrow.parquet  # noqa: F401
 
     from ..insight import checks  # noqa: F401  (the batch-level checks)
@@ -411,13 +413,14 @@ def _select(refs: list[InputRef], parts, state: _RunState) -> tuple[Selection, d
 def _batch_audit(store: PartStore, selection: Selection, refs: list[InputRef]) -> list[dict]:
     """Checks across letters (one case number on several letters), in input order whatever the
     order the letters were processed in: clean, resumed and Dask runs give the same messages."""
-    from ..io.write import selected_batches
     from ..insight.checks import duplicate_rows
+    from ..io.write import selected_batches
 
     position = {ref.display: i for i, ref in enumerate(refs)}
     rows: list[tuple[int, str, str | None, str]] = []
     for t in selected_batches(store, selection, "letters", ["letter_id", "case_number", "source_path"]):
-        for lid, case, src in zip(*(t.column(c).to_pylist() for c in ("letter_id", "case_number", "source_path"))):
+        columns = (t.column(c).to_pylist() for c in ("letter_id", "case_number", "source_path"))
+        for lid, case, src in zip(*columns, strict=True):
             rows.append((position.get(src, len(position)), lid, case, src))
     rows.sort()
     return duplicate_rows({"letter_id": [r[1] for r in rows], "case_number": [r[2] for r in rows],

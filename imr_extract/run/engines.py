@@ -12,7 +12,8 @@ same part store: the tables are the local engine's.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from .worker import ChunkResult, Task, WorkerSettings
 
@@ -63,7 +64,7 @@ def run_dask(chunks: list[tuple[int, list[Task]]], wsettings: WorkerSettings, se
     futures = []
     try:
         pending = as_completed()
-        owner = {}
+        owner: dict[Any, list[Task]] = {}  # future key -> its chunk's tasks
         queue = list(reversed(chunks))
         limit = max(2, 2 * sum(client.nthreads().values()) or 2)
 

@@ -22,7 +22,7 @@ class RunLock:
         self.path = Path(out_dir) / LOCK_NAME
         self.fd = -1
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         import fcntl
 
         from .batch import UsageProblem

@@ -10,15 +10,16 @@ one worker process started inside each Dask worker.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Callable
 
 from .worker import ChunkResult, Task, WorkerSettings, run_chunk
 
@@ -46,10 +47,8 @@ def _die_with_parent() -> None:
 def serve(conn: Connection, settings: WorkerSettings, close_fds: tuple[int, ...] = ()) -> None:
     """A worker's life: take chunks from ``conn`` until told to exit (or the driver is gone)."""
     for fd in close_fds:  # the run lock and other workers' pipes, inherited when forked
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     _die_with_parent()
     import faulthandler
 
@@ -113,10 +112,8 @@ class Proc:
         self.reported = 0
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def exitcode(self) -> int | None:
         """The exit status (negative: killed by that signal), waiting briefly for the process to end."""
@@ -129,22 +126,20 @@ class Proc:
             return None
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.close()
-        except OSError:
-            pass
 
 
 def fork_worker(settings: WorkerSettings, close_fds: tuple[int, ...] = ()) -> Proc:
     """A worker forked from this process (it inherits the compiled patterns)."""
     import multiprocessing as mp
 
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    ctx = mp.get_context(method)
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=serve, args=(child, settings, close_fds), daemon=True)
     proc.start()
     child.close()
+    assert proc.pid is not None  # set by start()
     return Proc(parent, proc, proc.pid)
 
 
@@ -248,7 +243,8 @@ class Pool:
             proc.chunk, proc.current = None, -1
             on_done(result)
         elif msg[0] == "failed":
-            _, chunk_id, kind, message = msg
+            _, _chunk_id, kind, message = msg
+            assert proc.chunk is not None  # only a busy worker is listened to
             tasks = proc.chunk[1]
             proc.chunk = None
             if kind in ("no_space", "os_error"):
@@ -268,6 +264,7 @@ class Pool:
 
     def _lost(self, proc: Proc, queue, on_failed, on_progress, killed_for_time: bool) -> None:
         """A worker died or was killed: its current letter becomes a row, the rest of its chunk goes on."""
+        assert proc.chunk is not None  # only a busy worker is listened to or timed
         chunk_id, tasks, attempt = proc.chunk
         culprit = next((t for t in tasks if t.ordinal == proc.current), None)
         code = None if killed_for_time else proc.exitcode()
@@ -306,10 +303,8 @@ class Pool:
         """After Ctrl-C: workers finish their letter and write what they have, then exit."""
         busy = [p for p in self.procs if p.chunk]
         for proc in busy:
-            try:
+            with contextlib.suppress(OSError):
                 proc.conn.send(("stop",))
-            except OSError:
-                pass
         deadline = time.monotonic() + STOP_GRACE
         try:
             while busy and time.monotonic() < deadline:
@@ -332,10 +327,8 @@ class Pool:
     def shutdown(self) -> None:
         """Tell every worker to exit (killing any still busy) and wait for them."""
         for proc in self.procs:
-            try:
+            with contextlib.suppress(OSError):
                 proc.conn.send(("exit",))
-            except OSError:
-                pass
         for proc in self.procs:
             if proc.chunk:
                 proc.kill()

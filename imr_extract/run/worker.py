@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
 
 from ..io.inputs import InputRef
 
@@ -87,15 +88,15 @@ def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str =
     except MemoryError:
         return error_rows(name, content_hash, "memory_limit", "the letter needed more memory than a worker may "
                                                               "use (--max-memory); a decompression bomb?")
-    except Exception as exc:  # a bug of ours: keep going, but say so plainly
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: keep going, but say so plainly
         return error_rows(name, content_hash, "internal_error",
                           f"unexpected {type(exc).__name__}: {exc}; please report this letter")
     from ..insight.checks import audit_rows
 
-    rows = record.rows(content_hash)
+    rows: dict[str, Any] = record.rows(content_hash)  # Rows, and "_long_line" (an int) for process_task
     rows["audit"] = audit_rows(record)
     rows["errors"] = []
-    rows["_long_line"] = max(map(len, normalized.text.split("\n")), default=0)  # type: ignore[assignment]
+    rows["_long_line"] = max(map(len, normalized.text.split("\n")), default=0)
     return rows
 
 
@@ -122,7 +123,7 @@ def process_task(task: Task, settings: WorkerSettings) -> tuple[Outcome, Rows | 
     if digest == task.known_hash:
         return Outcome(task.ordinal, digest, "unchanged"), None
     rows = process_letter(ref.display, data, digest, settings.pdf_backend)
-    long_line = rows.pop("_long_line", 0)  # type: ignore[arg-type]
+    long_line = cast(int, rows.pop("_long_line", 0))  # process_letter's one non-table entry
     if rows["errors"]:
         err = rows["errors"][0]
         return Outcome(task.ordinal, digest, "error", error_kind=err["error_kind"], message=err["message"]), rows
@@ -184,24 +185,27 @@ def warm_up() -> None:
     a worker started afresh (the Dask engine's) runs it itself. spaCy is left to load on
     first use: few letters need it (see nlp.sentence_end).
     """
+    from ..extract import (
+        letter,  # noqa: F401  (imports every extractor and check)
+        service,  # noqa: F401
+    )
     from ..insight import checks  # noqa: F401
-    from ..extract import letter  # noqa: F401  (imports every extractor and check)
-    from ..extract import service  # noqa: F401
     from ..rule_schema import SCHEMAS
-    from ..rules import load_rules
+    from ..rules import load_rules, save_compiled_patterns
 
     for kind in SCHEMAS:
         for rule in load_rules(kind):
             if "pattern" in rule.attrs:
                 _ = rule.regex
     import_writers()
+    save_compiled_patterns()  # before any fork: a worker's exit does not run atexit hooks
     import pypdfium2  # noqa: F401
 
 
 def import_writers() -> None:
     """The Arrow modules a part is written with (0.3 s of imports: once per process, before any letter)."""
-    import pyarrow.compute  # noqa: F401
-    import pyarrow.json  # noqa: F401
+    import pyarrow.compute
+    import pyarrow.json
     import pyarrow.parquet  # noqa: F401
 
 
@@ -216,7 +220,7 @@ def limit_memory(extra_bytes: int | None) -> None:
             now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return  # no /proc: no cap rather than a wrong one
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = now + extra_bytes
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)

@@ -5,14 +5,14 @@ from functools import lru_cache
 
 import regex
 
-from ..rules import on_reset, rules_for
+from ..rules import compile_cached, on_reset, rules_for
 
 
 @lru_cache(maxsize=4)
 def _abbreviations(where: str) -> regex.Pattern:
     words = sorted((str(r.abbreviation) for r in rules_for("abbreviations") if where in r.applies_to),
                    key=len, reverse=True)
-    return regex.compile(r"\b(?:" + "|".join(regex.escape(w) for w in words) + r")\Z" if words else r"(?!)",
+    return compile_cached(r"\b(?:" + "|".join(regex.escape(w) for w in words) + r")\Z" if words else r"(?!)",
                          regex.IGNORECASE)
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import regex
 
-from ..rules import on_reset, rules_for
+from ..rules import compile_cached, on_reset, rules_for
 
 # Characters that PDF text layers vary on and that no pattern should have to.
 _CHAR_MAP = str.maketrans({
@@ -26,10 +26,10 @@ _CHAR_MAP = str.maketrans({
     "\u00ad": None, "\u200b": None, "\ufeff": None, "\x00": None,
     "\ufb01": "fi", "\ufb02": "fl", "\ufb00": "ff", "\ufb03": "ffi", "\ufb04": "ffl",
 })
-_SPACES = regex.compile(r"[ \x0b\x0c]{2,}")
+_SPACES = compile_cached(r"[ \x0b\x0c]{2,}")
 #: A line ending in a hyphen or slash continues on the next line without a space ("7-23-" / "2015").
-_HYPHEN_END = regex.compile(r"[\p{L}\p{N}][-/]$")
-_CONTINUES = regex.compile(r"^[\p{Ll}\p{N}]")
+_HYPHEN_END = compile_cached(r"[\p{L}\p{N}][-/]$")
+_CONTINUES = compile_cached(r"^[\p{Ll}\p{N}]")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def normalize(pages: tuple[str, ...] | list[str]) -> NormalizedText:
     out: list[str] = []
     starts: list[int] = []
     length = 0
-    seen_text = []  # lines so far, to recognise a case number printed again as a running header
+    seen_text: list[str] = []  # lines so far, to recognise a case number printed again as a running header
     skip_gap = False
     for lines in page_lines:
         starts.append(length)
@@ -94,7 +94,7 @@ def _clean_lines(page: str) -> list[str]:
         # space is then the paragraph break and an empty line is just a wrap.
         page = page.replace("\n\n", "\n")
     raw = _SPACES.sub(" ", page).split("\n")  # one pass over the page, not one per line
-    cleaned = []
+    cleaned: list[str] = []
     after_debris = False
     for line in raw:
         line = line.strip()
@@ -113,7 +113,7 @@ def _clean_lines(page: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _page_line() -> regex.Pattern:
     """Every page-line rule of patterns/debris.yaml as one pattern (each line of every page meets it)."""
-    return regex.compile("|".join(f"(?:{r.attrs['pattern']})" for r in rules_for("debris", "page-line")),
+    return compile_cached("|".join(f"(?:{r.attrs['pattern']})" for r in rules_for("debris", "page-line")),
                          regex.VERBOSE | regex.IGNORECASE)
 
 
@@ -142,7 +142,7 @@ def _drop_running_lines(page_lines: list[list[str]]) -> list[list[str]]:
         return page_lines
     from collections import Counter
 
-    edges = Counter()
+    edges: Counter[str] = Counter()
     for lines in page_lines:
         content = [x for x in lines if x]
         for line in set(content[:2] + content[-2:]):
@@ -156,7 +156,7 @@ def _drop_running_lines(page_lines: list[list[str]]) -> list[list[str]]:
     return result
 
 
-_WHITESPACE = regex.compile(r"\s+")
+_WHITESPACE = compile_cached(r"\s+")
 
 
 def unwrap(text: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..rules import load_rules
+from ..rules import Rule, load_rules
 from .normalize import NormalizedText
 
 #: How far into the letter layout markers are looked for.
@@ -64,7 +64,7 @@ def split_sections(doc: NormalizedText, layout: str, layout_rule: str | None = N
             hits.append((m.start(), m.end(), rule))
     hits.sort(key=lambda h: h[0])
     # keep the first heading of overlapping hits
-    kept = []
+    kept: list[tuple[int, int, Rule]] = []
     for h in hits:
         if kept and h[0] < kept[-1][1]:
             continue
