@@ -9,6 +9,7 @@ CACHE_ENV = "IMR_EXTRACT_CACHE"
 
 
 def cache_dir() -> Path:
+    """The cache folder: ``IMR_EXTRACT_CACHE`` when set, else imr-extract in XDG_CACHE_HOME (default ~/.cache)."""
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env)

@@ -217,6 +217,8 @@ SCHEMAS: dict[str, KindSchema] = {
             "lead-in": {"pattern": PATTERN},
             "label": {"part": Key("the part of an item the label opens", True,
                                   choices=("claims", "maximus", "rationale")), "pattern": PATTERN},
+            "sentence-label": {"part": Key("the part of an item the sentence opens", True,
+                                           choices=("claims", "maximus", "rationale")), "pattern": PATTERN},
             "item-marker": {"numbering": Key("how the marker counts: `digits` / `letters` / `roman` in group `n`; "
                                              "`bullet` marks unnumbered entries", True,
                                              choices=("digits", "letters", "roman", "bullet")),
@@ -240,6 +242,8 @@ SCHEMAS: dict[str, KindSchema] = {
          "intro": "the section's opening sentence (titles never reach back into it)",
          "lead-in": "the sentence opening a partial certification",
          "label": "a label opening an item's guideline or rationale part",
+         "sentence-label": "a sentence opening an item's guideline part ('The Expert Reviewer based his/her decision "
+                           "on ...'), read only under a numbered decision sentence",
          "item-marker": "what opens an entry of a list of items, or the block of the rationale about one item",
          "outcome-statement": "an outcome stated in IMR terms (denial upheld, decision overturned, concur with the "
                               "non-certification); the last in an item's block decides, before any conclusion",

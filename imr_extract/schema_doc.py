@@ -28,6 +28,7 @@ file; `derived` columns are computed from other columns of the same row or table
 
 
 def render() -> str:
+    """docs/schema.md as records.py declares it."""
     parts = [_INTRO]
     for table, columns in TABLES.items():
         parts.append(f"\n## `{table}`\n\n| column | type | origin | meaning |\n|---|---|---|---|")

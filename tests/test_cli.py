@@ -201,3 +201,32 @@ def test_eval_prints_overall_accuracy(runner, two_seed_run, corpus_dir):
     result = runner.invoke(main, ["eval", str(out), "--gold", str(corpus_dir / "expected")])
     assert result.exit_code == 0, result.output
     assert "overall" in result.output
+
+
+def _make_run(tmp_path: Path, corpus: Path) -> int:
+    import subprocess
+    import sys
+
+    venv_bin = Path(sys.executable).parent
+    if shutil.which("make") is None or not (venv_bin / "imr-extract").exists():
+        pytest.skip("needs make and an installed imr-extract beside this python")
+    # -o: treat the install stamp as up to date, so make runs only the command under test
+    proc = subprocess.run(["make", "-s", "-C", str(REPO_ROOT), "-o", f"{venv_bin.parent}/.installed", "run",
+                           f"VENV={venv_bin.parent}", f"CORPUS={corpus}", f"OUT={tmp_path / 'out'}"],
+                          capture_output=True, text=True, timeout=300)
+    return proc.returncode
+
+
+def test_make_run_fails_when_the_run_fails(tmp_path):
+    # a path that does not exist is a usage error (exit 2): make must fail, not point at tables never written
+    assert _make_run(tmp_path, tmp_path / "no-such-folder") != 0
+    assert not (tmp_path / "out" / "letters.csv").exists()
+
+
+def test_make_run_succeeds_when_only_some_inputs_are_error_rows(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(seed_paths()[0], folder)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    assert _make_run(tmp_path, folder) == 0
+    assert (tmp_path / "out" / "errors.csv").read_text(encoding="utf-8").count("broken.pdf") == 1

@@ -9,6 +9,7 @@ tables must equal a clean run's, row for row.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -128,20 +129,56 @@ def test_a_full_disk_is_exit_3_with_one_line_and_no_temporary_files(letters_dir,
     assert_same_as_clean(out, clean)
 
 
-def test_ctrl_c_says_what_was_saved_and_exits_130(letters_dir, clean, tmp_path):
-    """Regression: Ctrl-C printed only "Aborted!" and exited 1, the code of "some error rows"."""
-    out = tmp_path / "out"
-    proc = subprocess.Popen(command(letters_dir, out, "--part-size", "1"), cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+@pytest.fixture(scope="module")
+def big_dir(letters_dir, tmp_path_factory) -> Path:
+    """The batch and 300 more letters: large enough (one letter per part) that a signal sent after
+    two parts always arrives while the run is working, so no test passes by the run finishing first."""
+    folder = tmp_path_factory.mktemp("faults-big") / "in"
+    shutil.copytree(letters_dir, folder)
+    seeds = [p.read_text(encoding="utf-8") for p in seed_paths()]
+    for i in range(300):
+        (folder / f"more-{i:03d}.txt").write_text(seeds[i % 5] + f"\nReference G-{i:04d}\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def big_clean(big_dir, tmp_path_factory) -> dict[str, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("faults-big-clean") / "out"
+    assert subprocess.run(command(big_dir, out), cwd=REPO_ROOT, capture_output=True, timeout=300).returncode == 1
+    return snapshot(out)
+
+
+def interrupted(folder: Path, out: Path, send) -> tuple[int, str]:
+    """The run, stopped by ``send(proc)`` once two parts are on disk: (exit code, stderr)."""
+    proc = subprocess.Popen(command(folder, out, "--part-size", "1"), cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while len(list((out / ".parts").glob("part-*.json"))) < 2 and proc.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.002)
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends the whole foreground group
+    send(proc)
     _, err = proc.communicate(timeout=60)
-    if proc.returncode != 130:
-        pytest.skip(f"the run finished before the interrupt reached it (exit {proc.returncode})")
+    return proc.returncode, err
+
+
+def test_ctrl_c_says_what_was_saved_and_exits_130(big_dir, big_clean, tmp_path):
+    """Regression: Ctrl-C printed only "Aborted!" and exited 1, the code of "some error rows"."""
+    out = tmp_path / "out"
+    # what a terminal sends: SIGINT to the whole foreground group
+    code, err = interrupted(big_dir, out, lambda proc: os.killpg(proc.pid, signal.SIGINT))
+    assert code == 130, err
     assert "saved" in err and "rerun" in err, err
     assert not list(out.rglob("*.tmp-*"))
-    resume(letters_dir, out)
-    assert_same_as_clean(out, clean)
+    resume(big_dir, out)
+    assert_same_as_clean(out, big_clean)
+
+
+def test_sigterm_also_exits_130_and_resumes(big_dir, big_clean, tmp_path):
+    """A service manager stops a run with SIGTERM (to the driver only, as `kill PID` does): the same
+    contract as Ctrl-C."""
+    out = tmp_path / "out"
+    code, err = interrupted(big_dir, out, lambda proc: proc.send_signal(signal.SIGTERM))
+    assert code == 130, err
+    assert not list(out.rglob("*.tmp-*"))
+    resume(big_dir, out)
+    assert_same_as_clean(out, big_clean)

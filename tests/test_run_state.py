@@ -223,11 +223,26 @@ def test_audit_messages_do_not_depend_on_processing_order(tmp_path):
     for i in range(8):  # one case number on eight letters with different texts
         (folder / f"{i}.txt").write_text(base + f"\nAddendum {i}\n", encoding="utf-8")
     outs = []
-    for workers, part_size in ((1, 500), (2, 1)):
-        out = tmp_path / f"out-{workers}"
-        run(list(expand([folder])), out, RunSettings(workers=workers, quiet=True, part_size=part_size))
-        outs.append(read(out, "audit").query("check == 'duplicate_case_number'").sort_values("letter_id"))
+
+    def findings(out: Path) -> pd.DataFrame:
+        return read(out, "audit").query("check == 'duplicate_case_number'").sort_values("letter_id")
+
+    for name, settings in (("w1", RunSettings(workers=1, quiet=True, part_size=500)),
+                           ("w2", RunSettings(workers=2, quiet=True, part_size=1)),
+                           ("dask", RunSettings(engine="dask", workers=2, quiet=True, part_size=1))):
+        if name == "dask":
+            pytest.importorskip("distributed")
+        out = tmp_path / f"out-{name}"
+        run(list(expand([folder])), out, settings)
+        outs.append(findings(out))
+    # resumed: half the letters first, the rest in a second run into the same folder
+    resumed = tmp_path / "out-resumed"
+    files = sorted(folder.iterdir())
+    run(list(expand(files[4:])), resumed, RunSettings(workers=1, quiet=True, part_size=2))
+    run(list(expand([folder])), resumed, RunSettings(workers=2, quiet=True, part_size=1))
+    outs.append(findings(resumed))
     assert len(outs[0]) == 8 and case
-    assert outs[0]["message"].tolist() == outs[1]["message"].tolist()
-    manifest = json.loads((tmp_path / "out-1" / "manifest.json").read_text())
+    for other in outs[1:]:
+        assert other["message"].tolist() == outs[0]["message"].tolist()
+    manifest = json.loads((tmp_path / "out-w1" / "manifest.json").read_text())
     assert manifest["counts"]["letters"] == 8

@@ -44,6 +44,8 @@ DATE_TOKEN = "@DATE@"
 
 @dataclass(frozen=True)
 class DateMatch:
+    """A date found in the text: its ISO form, its offsets (start, end) and the text as printed."""
+
     iso: str
     start: int
     end: int
@@ -59,6 +61,7 @@ def expand_year(year: str) -> int:
 
 
 def to_iso(m: regex.Match) -> str | None:
+    """The ISO date a DATE_PATTERN match names, or None when it is not a real calendar day."""
     g = m.groupdict()
     try:
         if g["m"]:
@@ -75,6 +78,7 @@ def to_iso(m: regex.Match) -> str | None:
 
 
 def find_dates(text: str) -> Iterator[DateMatch]:
+    """Every real calendar date printed in ``text``, in order; a match that is no real day is skipped."""
     for m in DATE_PATTERN.finditer(text):
         iso = to_iso(m)
         if iso:
@@ -102,4 +106,5 @@ def mask_dates(text: str) -> tuple[str, tuple[DateMatch, ...]]:
 
 
 def date_for_token(masked: str, token_start: int, dates: tuple[DateMatch, ...]) -> DateMatch:
+    """The date that the DATE_TOKEN at ``token_start`` of ``masked`` stands for (``dates`` as mask_dates gives them)."""
     return dates[masked.count(DATE_TOKEN, 0, token_start)]

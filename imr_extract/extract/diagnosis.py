@@ -136,7 +136,8 @@ def _comma_pieces(text: str, a: int, b: int, cut_and: bool = True) -> list[tuple
 
     separator = first_rule("diagnoses", "separator").regex
     qualifier = first_rule("diagnoses", "qualifier").regex
-    raw, pos = [], a
+    raw: list[tuple[int, int]] = []
+    pos = a
     for m in separator.finditer(text, a, b):
         raw.append((pos, m.start()))
         pos = m.end()
@@ -144,6 +145,8 @@ def _comma_pieces(text: str, a: int, b: int, cut_and: bool = True) -> list[tuple
     raw = [(s, e) for s, e in raw if text[s:e].strip()]
     if not raw:
         return []
+    if cut_and:
+        raw = _cut_after_qualifier(text, raw, qualifier, lookup)
     if not cut_and:
         pass
     elif len(raw) > 1:  # "A, B and C": the last piece holds two (or the one before its qualifiers)
@@ -165,6 +168,21 @@ def _comma_pieces(text: str, a: int, b: int, cut_and: bool = True) -> list[tuple
             continue
         merged.append([s, e, 2 if lone_site else 0])
     return [(s, e) for s, e, _ in merged]
+
+
+def _cut_after_qualifier(text: str, raw: list[tuple[int, int]], qualifier, lookup) -> list[tuple[int, int]]:
+    """"A, lumbar region and B": a piece whose words before its first "and" only qualify (or complete an
+    ICD-10-CM title with) the piece before ends the entry there; what follows "and" opens the next."""
+    out = raw[:1]
+    for s, e in raw[1:]:
+        m = _AND.search(text, s, e)
+        if m:
+            left = text[s:m.start()].strip(" \t\n,")
+            if left and (qualifier.fullmatch(left) or _completes_title(text, out[-1][0], m.start(), lookup)):
+                out += [(s, m.start()), (m.end(), e)]
+                continue
+        out.append((s, e))
+    return out
 
 
 def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, int]]:

@@ -13,6 +13,9 @@ from .dates import DATE_PATTERN
 
 @dataclass(frozen=True)
 class Citation:
+    """A guideline paragraph's citation: source, year, pages, document, section, the cited work as printed, the rule
+    that found it and where it lies in the paragraph, and the rule behind each column."""
+
     source: str | None  # MTUS | ODG | ACOEM | other | none
     year: int | None
     pages: str | None
@@ -30,6 +33,8 @@ def _pattern(role: str) -> regex.Pattern:
 
 
 def citation_starts(text: str):
+    """(start, end, rule) of each `citation` rule match in ``text``, in printed order; a match overlapping one kept
+    before it is dropped (at one start, the longer is kept)."""
     starts = []
     for rule in rules_for("guidelines", "citation"):
         for m in rule.regex.finditer(text):
@@ -108,6 +113,7 @@ def parse_guideline(text: str) -> Citation:
 
 
 def page_rule_ids(pages: str | None) -> dict[str, str]:
+    """{column: rule id} for guideline_pages when pages were found, else {}."""
     return {"guideline_pages": first_rule("guidelines", "pages").id} if pages else {}
 
 
@@ -139,12 +145,38 @@ def first_work_end(body: str) -> int:
     inside parentheses, in a "Section(s):" list, or before page numbers."""
     label = _SECTION_WORD.search(body)
     limit = label.start() if label else len(body)
+    odg = classify_work(body, "non-mtus")[0] == "ODG"
     depth = 0
-    for i, ch in enumerate(body[:limit]):
+    for i, ch in enumerate(body):
         depth += (ch == "(") - (ch == ")")
-        if ch == ";" and depth == 0 and not _NEXT_IS_PAGES.match(body, i + 1):
+        if depth:
+            continue
+        if ch == ";" and i < limit and not _NEXT_IS_PAGES.match(body, i + 1):
+            if odg and not _another_work(body[i + 1:]):
+                continue  # "ODG Knee & Leg, Cryotherapy; Venous thrombosis, updated 01/16/2020": topics of one chapter
             return i
+        if ch == "." and _NEXT_SENTENCE.match(body, i + 1) and _names_a_work(body[i + 1:].lstrip()):
+            return i  # "... Injections. Official Disability Guidelines (ODG), Elbow ...": a sentence per work
     return len(body)
+
+
+#: What follows a period that ends a sentence.
+_NEXT_SENTENCE = compile_cached(r"\s+(?=[A-Z])")
+
+
+def _another_work(rest: str) -> bool:
+    """Whether what follows a semicolon in an ODG citation is another work: it names one (or another ODG
+    chapter: "...; Shoulder, Home exercise kits"), or prints a year of its own (not a revision date of the
+    chapter: "..., updated 01/16/2020")."""
+    piece = rest.split(";", 1)[0].lstrip()
+    chapter = any(r.source == "ODG" and r.regex.match(piece) for r in rules_for("chapters"))
+    return chapter or _names_a_work(piece) or first_year(piece) is not None
+
+
+def _names_a_work(text: str) -> bool:
+    """Whether ``text`` opens with a named guideline (ODG, ACOEM, the MTUS), not any other words."""
+    source, _ = classify_work(text, "non-mtus")
+    return source in ("ODG", "ACOEM", "MTUS")
 
 
 def revision_year(text: str) -> int | None:
@@ -157,12 +189,14 @@ def revision_year(text: str) -> int | None:
 
 
 def first_year(text: str) -> int | None:
+    """The first year the `year` rule finds in ``text`` once its dates are blanked out, or None."""
     masked = DATE_PATTERN.sub(" ", text)
     m = _pattern("year").search(masked)
     return int(m.group(0)) if m else None
 
 
 def extract_pages(text: str) -> str | None:
+    """The page numbers ``text`` cites, each once in printed order and without spaces, joined by "; "; None if none."""
     pages = []
     item = _pattern("page-item")
     for m in _pattern("pages").finditer(text):

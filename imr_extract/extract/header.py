@@ -29,6 +29,8 @@ def _value_tokens(text: str, label_spans: list[tuple[int, int]]) -> list[tuple[i
 
 
 def extract_header(text: str) -> Iterator[Finding]:
+    """The header table's fields: each label takes the next value of its type printed after it (else one printed
+    above the table, never a date); each field is reported once."""
     labels = []
     for rule in rules_for("header", "label"):
         for m in rule.regex.finditer(text):

@@ -51,6 +51,8 @@ CHAPTERS = (
 
 @dataclass(frozen=True)
 class IcdMatch:
+    """An ICD-10-CM code with its title and its chapter (number and label), when known."""
+
     code: str
     title: str
     chapter: int | None

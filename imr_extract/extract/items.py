@@ -128,12 +128,13 @@ def split_items(text: str) -> list[Item]:
     return items
 
 
-def labelled_parts(text: str, start: int = 0, end: int | None = None) -> dict[str, Span]:
-    """Cut ``text[start:end]`` at its guideline/rationale labels: part -> span of its body (label excluded,
-    surrounding whitespace trimmed), with the label's rule."""
+def labelled_parts(text: str, start: int = 0, end: int | None = None,
+                   roles: tuple[str, ...] = ("label",)) -> dict[str, Span]:
+    """Cut ``text[start:end]`` at its guideline/rationale labels (rules of ``roles``): part -> span of its body
+    (label excluded, surrounding whitespace trimmed), with the label's rule."""
     end = len(text) if end is None else end
     marks: list[tuple[int, int, str, str]] = []
-    for rule in rules_for("items", "label"):
+    for rule in (r for role in roles for r in rules_for("items", role)):
         part = rule.part
         if part:
             m = rule.regex.search(text, start, end)

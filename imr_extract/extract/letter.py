@@ -18,7 +18,14 @@ from ..text.sections import Section, Sections, detect_layout, split_sections
 from . import decisions, diagnosis, header, patient, reviewer
 from .findings import Finding
 from .items import Item
-from .locate import Located, by_decision_lines, by_determination_list, by_issue_list, locate_items
+from .locate import (
+    Located,
+    by_decision_lines,
+    by_decision_sentences,
+    by_determination_list,
+    by_issue_list,
+    locate_items,
+)
 
 
 class NotAnIMRLetter(ValueError):
@@ -51,13 +58,14 @@ EXTRACTORS: dict[str, tuple[Any, ...]] = {
 
 #: How the disputed items are found, tried in order: the first that decides any item wins (the layout is
 #: only a hint; each strategy recognises its own form wherever it stands).
-ITEM_LOCATORS = (by_decision_lines, by_determination_list, by_issue_list)
+ITEM_LOCATORS = (by_decision_lines, by_determination_list, by_issue_list, by_decision_sentences)
 
 #: Precedence when several sections report the same letter field: the header wins.
 SECTION_PRECEDENCE = ("header", "decision_intro", "summary", "credentials")
 
 
 def letter_id_for(text: str) -> str:
+    """The letter id: the first 16 hex digits of the SHA-256 of ``text`` (the normalized letter text)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

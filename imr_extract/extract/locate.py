@@ -190,7 +190,10 @@ def listed_entries(text: str, start: int, end: int, rule_id: str) -> list[Entry]
             spans.append((lead, lead, lead + len(body)))
     out = []
     for n, (entry_start, title_start, entry_end) in enumerate(spans, start=1):
-        a, b = clean_title(text[title_start:entry_end])
+        # an entry that states its own outcome ("Request 1: X" over "Determination: Upheld"): the title ends there
+        stated = [s for s in find_statements(text, title_start, entry_end) if s.tier == 1 and s.start > title_start]
+        title_end = stated[0].start if stated else entry_end
+        a, b = clean_title(text[title_start:title_end])
         if b > a:
             ts, te = title_start + a, title_start + b
             out.append(Entry(n, unwrap(text[ts:te]).strip(" \"'"), Span(ts, te, rule_id), entry_start, entry_end))
@@ -202,8 +205,9 @@ def _first(rules, text: str, start: int, end: int) -> regex.Match | None:
     return found[0] if found else None
 
 
-def _is_anchor(text: str, a: int, b: int, entry: Entry) -> bool:
-    """Whether the line ``text[a:b]`` opens the block of ``entry``: its number, or its title's first words."""
+def _is_anchor(text: str, a: int, b: int, entry: Entry) -> int:
+    """Whether the line ``text[a:b]`` opens the block of ``entry``: 2 by its number, 1 by its title's first
+    words, 0 not."""
     line = text[a:b]
     mk = _marker(line)
     rest = line
@@ -211,22 +215,25 @@ def _is_anchor(text: str, a: int, b: int, entry: Entry) -> bool:
         m, numbering, _ = mk
         number = _marker_number(m, numbering)
         if number is not None and number == entry.number:
-            return True
+            return 2
         rest = line[m.end():]
     s, _ = clean_title(rest)
     want = _folded_words(entry.title)[:_TITLE_WORDS]
     got = _folded_words(rest[s:])[:len(want)]
-    return bool(want) and got == want
+    return 1 if want and got == want else 0
 
 
 def anchors(text: str, spans: list[tuple[int, int]], entries: list[Entry]) -> list[int | None]:
     """Where each entry's block begins in the spans, in order (None: not found).
 
-    A line opening with the entry's number or title is a candidate; where an entry has several (a list
-    repeated above the rationale, a summary list at the end), the one that opens the longest stretch of
-    text before the next candidate of any entry, within its section, is its block."""
+    A line opening with the entry's number or title is a candidate (its number first, when any line has
+    it); where an entry has several (a list repeated above the rationale, a summary list at the end), the
+    one that opens the longest stretch of text before the next candidate of any entry, within its section,
+    is its block."""
     lines = [(a, b, span_end) for s0, span_end in spans for a, b in _lines(text, s0, span_end)]
-    hits = [[k for k, (a, b, _) in enumerate(lines) if _is_anchor(text, a, b, e)] for e in entries]
+    kinds = [[(k, _is_anchor(text, a, b, e)) for k, (a, b, _) in enumerate(lines)] for e in entries]
+    hits = [[k for k, how in found if how] for found in kinds]
+    by_number = [[k for k, how in found if how == 2] for found in kinds]
     any_hit = sorted({k for h in hits for k in h})
 
     def length(k: int) -> int:
@@ -237,8 +244,10 @@ def anchors(text: str, spans: list[tuple[int, int]], entries: list[Entry]) -> li
 
     out: list[int | None] = []
     floor = 0
-    for candidates in hits:
-        usable = [k for k in candidates if k >= floor]
+    for candidates, numbered in zip(hits, by_number, strict=True):
+        # a line opening with the entry's number is its block; a line opening with its title words only
+        # where none does (a wrapped citation line may start with the same words)
+        usable = [k for k in numbered if k >= floor] or [k for k in candidates if k >= floor]
         if not usable:
             out.append(None)
             continue
@@ -447,6 +456,64 @@ def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], 
     return items, notes
 
 
+def by_decision_sentences(doc: NormalizedText, sections: Sections) -> list[Item]:
+    """Numbered lines of an issues (else rationale) section that each open with one sentence deciding an
+    item ("1. Lidoderm 5% patches #30 is not medically necessary and appropriate."), the guideline and
+    rationale parts of each below it, up to the next. Numbers run 1, 2, 3... or the list is not taken."""
+    text = doc.text
+    for kinds in (("issues",), ("rationale",)):
+        for section in (s for s in sections.parts if s.kind in kinds):
+            items = _decision_sentences(text, section.start, section.end)
+            if items:
+                return items
+    return []
+
+
+def _decision_sentences(text: str, start: int, end: int) -> list[Item]:
+    heads: list[tuple[Span, Statement, int, int]] = []  # (title span, statement, end of the sentence, entry start)
+    for a, b in _lines(text, start, end):
+        mk = _marker(text[a:b])
+        if mk is None or mk[1] != "digits":
+            continue
+        number = _marker_number(mk[0], mk[1])
+        if number != len(heads) + 1:
+            if heads and number is not None and number <= len(heads):
+                break  # the list starts again (repeated lower down): read it once
+            continue
+        ts = a + mk[0].end()
+        stop = _SENTENCE_END.search(text, ts, min(end, b + 400))
+        sentence_end = stop.end() if stop else b
+        found = conclusions(text, ts, sentence_end)
+        if len(found) != 1 or found[0][0].start() <= ts:
+            continue
+        m, value, rule_id = found[0]
+        title_end = m.start()
+        for rule in rules_for("items", "title-trim"):
+            cut = rule.regex.search(text, ts, title_end)
+            if cut and cut.end() == title_end:
+                title_end = cut.start()
+        cs, ce = clean_title(text[ts:title_end])
+        if ce <= cs:
+            continue
+        outcome = "upheld" if value == "not_medically_necessary" else "overturned"
+        heads.append((Span(ts + cs, ts + ce, rule_id), Statement(m.start(), m.end(), outcome, 2, rule_id),
+                      sentence_end, a))
+    if not heads:
+        return []
+    items = []
+    for i, (title_span, statement, sentence_end, _a) in enumerate(heads):
+        block_end = heads[i + 1][3] if i + 1 < len(heads) else end
+        title = unwrap(text[title_span.start:title_span.end]).strip(" \"'")
+        items.append(Item(title, title_span, statement.outcome,
+                          Span(statement.start, statement.end, statement.rule_id),
+                          labelled_parts(text, sentence_end, block_end, ("label", "sentence-label"))))
+    return items
+
+
+#: The end of a sentence: a period, question or exclamation mark before a space, a line break or the end.
+_SENTENCE_END = compile_cached(r"[.?!](?=\s|\Z)")
+
+
 def _list_rule_id() -> str:
     return first_rule("items", "item-marker").id
 
@@ -503,4 +570,4 @@ def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located
 
 
 __all__ = ["UNDECIDED_ITEM", "UNTIED_OUTCOME", "Entry", "Located", "Section", "Statement", "anchors", "blocks",
-           "decided", "find_statements", "listed_entries", "locate_items"]
+           "by_decision_sentences", "decided", "find_statements", "listed_entries", "locate_items"]

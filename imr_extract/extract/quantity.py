@@ -19,6 +19,9 @@ from .numbers import digitize
 
 @dataclass(frozen=True)
 class Quantity:
+    """How much an item asks for: total, per-week frequency and week-duration bounds, frequency x weeks, a range of
+    counts, and the findings they were read from."""
+
     quantity: int | None = None
     frequency_per_week_min: int | None = None
     frequency_per_week_max: int | None = None
@@ -47,6 +50,7 @@ def _range(m: regex.Match, lo: str, hi: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=8192)
 def parse_quantity(title: str) -> Quantity:
+    """The quantity an item title asks for, read by the ``frequencies`` rules; empty when a `void` rule matches."""
     text, index = digitize(blank_dates(title))
 
     def finding(field: str, value, m: regex.Match, rule_id: str) -> Finding:

@@ -10,7 +10,8 @@ from ..rules import Rule, compile_cached, on_reset, rules_for
 from ..text.normalize import unwrap
 from .findings import Finding
 
-_COMMA = compile_cached(r"\s*[,;]\s*")
+#: A list's comma; in "A, B, and C" the last "and" goes with its comma.
+_COMMA = compile_cached(r"\s*[,;]\s*(?:(?:and|&)\s+)?", regex.IGNORECASE)
 _AND_IN = compile_cached(r"\s+and\s+in\s+", regex.IGNORECASE)
 _STATE_OF = compile_cached(r"^(?:the\s+)?(?:State|Commonwealth)\s+of\s+", regex.IGNORECASE)
 _AND = compile_cached(r"\s+(?:and|&)\s+", regex.IGNORECASE)
@@ -60,6 +61,8 @@ def split_states(raw: str, prose: bool = False) -> list[str]:
 
 
 def split_specialties(raw: str, prose: bool) -> list[str]:
+    """Specialties as listed (split at commas and semicolons); in prose also at "and in", and at "and" or "&" when
+    the whole is no known specialty but each piece is one."""
     from .service import canonical_specialty
 
     out = []

@@ -73,6 +73,7 @@ _LOOKUP_ROLE = {"drugs": "drug", "body_parts": "part"}
 
 
 def find_drug(text: str) -> Finding | None:
+    """The drug named first in ``text``, as a drug_name finding, or None."""
     found = _first_printed("drugs", text or "")
     if not found:
         return None
@@ -81,6 +82,7 @@ def find_drug(text: str) -> Finding | None:
 
 
 def drug_strength(text: str) -> str | None:
+    """The drug strength printed in ``text``, lowercase and without spaces, or None."""
     found = _strength(text)
     return found.value if found else None
 
@@ -312,6 +314,7 @@ def specialty_rule(name: str) -> Rule | None:
 
 
 def canonical_specialty(name: str) -> str | None:
+    """The one spelling of a specialty name, or None when no specialties rule knows it."""
     rule = specialty_rule(name)
     return rule.canonical if rule else None
 

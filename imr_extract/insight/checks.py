@@ -28,6 +28,7 @@ _AGE_RANGE = (14, 100)
 
 @cache
 def rules() -> dict[str, Rule]:
+    """The audit rules (patterns/audit.yaml) by id, loaded once."""
     return {r.id: r for r in load_rules("audit")}
 
 
@@ -35,10 +36,12 @@ on_reset(rules.cache_clear)
 
 
 def check_names() -> list[str]:
+    """The check names (a rule id up to its first dot), each once, in the order of the audit rules."""
     return list(dict.fromkeys(rule_id.split(".")[0] for rule_id in rules()))
 
 
 def finding(letter_id: str | None, item_no: int | None, rule_id: str, message: str) -> dict[str, Any]:
+    """One audit row: the check (the rule id up to its first dot), the rule's severity, and the message."""
     return {"letter_id": letter_id, "item_no": item_no, "check": rule_id.split(".")[0],
             "severity": rules()[rule_id].severity, "message": message}
 
@@ -79,6 +82,7 @@ def _date(v: Any) -> dt.date | None:
 # ---------------------------------------------------------------- value checks
 
 def required_fields(letter: dict, decisions: list[dict]) -> list[dict]:
+    """A finding for each required letter or decision field that is empty (and for an n_items of 0)."""
     out = []
     lid = letter["letter_id"]
     per_field = {r.split(".", 1)[1]: r for r in rules() if r.startswith("required_field_missing.")}
@@ -96,6 +100,7 @@ def required_fields(letter: dict, decisions: list[dict]) -> list[dict]:
 
 
 def age_out_of_range(letter: dict) -> list[dict]:
+    """A finding when the letter's patient_age is outside ``_AGE_RANGE``."""
     age = letter.get("patient_age")
     if age is None or _empty(age) or _AGE_RANGE[0] <= int(age) <= _AGE_RANGE[1]:
         return []
@@ -104,6 +109,8 @@ def age_out_of_range(letter: dict) -> list[dict]:
 
 
 def dates_out_of_order(letter: dict) -> list[dict]:
+    """A finding for each of the letter's dates that comes before one it must follow (UR after injury, decision
+    after UR and after assignment)."""
     d = {k: _date(letter.get(k)) for k in ("injury_date", "ur_date", "decision_date", "date_assigned")}
     pairs = (("ur_date", "injury_date"), ("decision_date", "ur_date"), ("decision_date", "date_assigned"))
     out = []
@@ -116,6 +123,8 @@ def dates_out_of_order(letter: dict) -> list[dict]:
 
 
 def outcome_contradicts_rationale(decision: dict) -> list[dict]:
+    """A finding when the outcome is the opposite of the rationale's conclusion (overturned but not medically
+    necessary, upheld but medically necessary)."""
     outcome, concl = decision.get("outcome"), decision.get("rationale_finding")
     if (outcome, concl) in (("overturned", "not_medically_necessary"), ("upheld", "medically_necessary")):
         assert concl is not None  # one of the conclusions just matched
@@ -135,6 +144,7 @@ def rationale_request_counts(rationale: str) -> list[tuple[int, str]]:
 
 
 def quantity_mismatch(decision: dict) -> list[dict]:
+    """A finding when the rationale speaks of requested counts and none of them is the item's quantity."""
     q, rationale = decision.get("quantity"), decision.get("rationale")
     if q is None or rationale is None or _empty(q) or _empty(rationale):
         return []
@@ -157,6 +167,7 @@ def value_checks(letter: dict, decisions: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------- text checks
 
 def sex_pronoun_conflict(letter: dict, summary: str) -> list[dict]:
+    """A finding when the case summary uses the other sex's pronouns more often than those of patient_sex."""
     sex = letter.get("patient_sex")
     if sex not in ("male", "female") or not summary:
         return []
@@ -183,6 +194,7 @@ def injury_dates_stated(text: str) -> list[tuple[str, str]]:
 
 
 def injury_date_conflict(letter_id: str | None, text: str) -> list[dict]:
+    """A finding when the letter states more than one date of injury."""
     stated = injury_dates_stated(text)
     distinct = dict(stated)  # iso -> first printed form
     if len(distinct) < 2:
@@ -192,6 +204,7 @@ def injury_date_conflict(letter_id: str | None, text: str) -> list[dict]:
 
 
 def header_summary_disagree(letter_id: str | None, header_date: Any, summary_date: Any) -> list[dict]:
+    """A finding when the header's date of injury and the case summary's are both known and differ."""
     h, s = _date(header_date), _date(summary_date)
     if not h or not s or h == s:
         return []

@@ -55,6 +55,8 @@ def _empty(v: Any) -> bool:
 
 
 def fold_text(v: Any) -> str:
+    """``v`` as text for comparison: lowercase, "&" as "and", every character but a-z, 0-9, / ; . - as a space,
+    spaces collapsed, and no spaces or periods at the ends."""
     s = str(v).replace("&", " and ").lower()
     s = regex.sub(r"[^a-z0-9/;.\- ]+", " ", s)
     return regex.sub(r"\s+", " ", s).strip(" .")
@@ -112,6 +114,7 @@ def _citation_key(c: Any) -> tuple:
 
 
 def values_match(name: str, expected: Any, got: Any) -> bool:
+    """Whether ``got`` matches the expected value of ``name`` the way FIELDS.md compares them (two empties match)."""
     if _empty(expected) or _empty(got):
         return _empty(expected) and _empty(got)
     if name in NUMERIC:
@@ -179,6 +182,9 @@ def values_equal(name: str, expected: Any, got: Any) -> bool:
 
 @dataclass
 class Evaluation:
+    """The tallies of a scoring: right and scored per field and per layout, the misses, stated values found,
+    values invented, letters all right, and the diagnosis recall and precision counts."""
+
     per_field: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     misses: list[str] = field(default_factory=list)
     stated: int = 0

@@ -21,6 +21,7 @@ _ARROW_TYPES = ("string", "int", "bool", "date", "list", "citations")
 
 
 def arrow_type(kind: str):
+    """The Arrow type of a column of schema type ``kind`` (string, int, bool, date, list or citations)."""
     import pyarrow as pa
 
     if kind == "citations":  # one struct per document a guideline paragraph cites
@@ -148,6 +149,7 @@ class _Consts:
 
 @lru_cache(maxsize=1)
 def consts() -> _Consts:
+    """The scalars for compute calls, made once per process."""
     return _Consts()
 
 

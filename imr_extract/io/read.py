@@ -16,6 +16,8 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Document:
+    """A letter read into page texts: its path as shown, whether it was a PDF or text, and each page's text."""
+
     source_path: str
     source_type: str  # "pdf" | "text"
     pages: tuple[str, ...]
@@ -53,6 +55,7 @@ def read_bytes(data: bytes, name: str, backend: str = DEFAULT_PDF_BACKEND) -> Do
 
 
 def is_pdf(data: bytes, name: str) -> bool:
+    """Whether the bytes start with a PDF header (leading whitespace aside) or the name ends in .pdf."""
     return data[:1024].lstrip().startswith(b"%PDF") or name.lower().endswith(".pdf")
 
 
@@ -89,6 +92,7 @@ def split_text_pages(text: str) -> tuple[str, ...]:
 
 
 def read_pdf(data: bytes, backend: str) -> tuple[str, ...]:
+    """Each page's text of a PDF by ``backend`` (pdfium or pdfplumber); ReadError when there is no PDF header."""
     if not data.lstrip().startswith(b"%PDF"):
         raise ReadError("corrupt_pdf", "the file is named .pdf but does not start with a PDF header")
     if backend == "pdfium":

@@ -43,6 +43,7 @@ def arrow_schema(columns: tuple[Column, ...], table: str | None = None):
 
 
 def part_schema(table: str):
+    """The Arrow schema of a table's part files: the declared columns and ``_seq``."""
     import pyarrow as pa
 
     return schema_for(TABLES[table], table, extra=[pa.field(SEQ, pa.int64())])
@@ -94,6 +95,7 @@ def write_durable(path: Path, data: bytes) -> None:
 
 
 def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (its renames) to disk; a file system that cannot sync a folder is let be."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -320,6 +322,7 @@ class _Sinks:
 
 
 def csv_schema(columns: tuple[Column, ...]):
+    """The Arrow schema of a table's CSV file: list and citations columns as text (JSON arrays), others as declared."""
     import pyarrow as pa
 
     from .arrow import arrow_type
@@ -403,6 +406,7 @@ def finalize(store: PartStore, out_dir: Path, selection: Selection, formats: Ite
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` as indented JSON, durably (temporary file, fsync, rename)."""
     write_durable(path, (json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n").encode("utf-8"))
 
 

@@ -62,6 +62,9 @@ class WorkerSettings:
 
 @dataclass
 class ChunkResult:
+    """What a chunk gives back: each input's outcome and, when it made rows, the part's stem, the inputs it holds
+    and (when the worker did not write them) the part's files."""
+
     chunk_id: int
     outcomes: list[Outcome]
     stem: str | None = None
@@ -101,6 +104,7 @@ def process_letter(name: str, data: bytes, content_hash: str, pdf_backend: str =
 
 
 def error_rows(name: str, content_hash: str | None, kind: str, message: str) -> Rows:
+    """The rows of an input that gave no letter: one ``errors`` row, every other table empty."""
     return {"letters": [], "decisions": [], "evidence": [], "audit": [],
             "errors": [{"source_path": name, "content_hash": content_hash, "error_kind": kind, "message": message}]}
 

@@ -34,6 +34,8 @@ _CONTINUES = compile_cached(r"^[\p{Ll}\p{N}]")
 
 @dataclass(frozen=True)
 class NormalizedText:
+    """A letter's normalized text and the offset where each page's text begins."""
+
     text: str
     page_starts: tuple[int, ...]  # offset where each page's text begins
 
@@ -47,6 +49,8 @@ class NormalizedText:
 
 
 def normalize(pages: tuple[str, ...] | list[str]) -> NormalizedText:
+    """The pages as one normalized text: lines cleaned, running headers and footers dropped, a line ending in a
+    hyphen or slash joined to the line continuing it, one empty line per paragraph break."""
     page_lines = [_clean_lines(p) for p in pages]
     page_lines = _drop_running_lines(page_lines)
     out: list[str] = []

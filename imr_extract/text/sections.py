@@ -12,6 +12,9 @@ _HEAD_CHARS = 6000
 
 @dataclass(frozen=True)
 class Section:
+    """One section of a letter: its kind, where its heading and body lie in the normalized text, the heading as
+    printed, and the rule that found it."""
+
     kind: str  # header | credentials | summary | documents | issues | ...
     start: int  # offset of the body (after the heading) in the normalized text
     end: int
@@ -30,6 +33,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Sections:
+    """A letter's layout, the rule that recognised it, and its sections in printed order."""
+
     layout: str
     layout_rule: str | None
     parts: tuple[Section, ...]
@@ -55,6 +60,8 @@ def detect_layout(text: str) -> tuple[str | None, str | None, tuple[int, int] | 
 
 
 def split_sections(doc: NormalizedText, layout: str, layout_rule: str | None = None) -> Sections:
+    """The letter cut at the headings its layout's section rules find (every rule's when the layout is unknown),
+    the first of overlapping headings kept; text before the first heading is the header section."""
     text = doc.text
     hits = []
     for rule in load_rules("sections"):
