@@ -206,7 +206,8 @@ def _document(body: str, start: int, stop: int, doc_end: int | None, source: str
 
 
 #: Where a topic named in a sentence ends: the clause that goes on with the sentence.
-_PROSE_TOPIC_END = compile_cached(r",?\s+(?:which|that|as|and|were|was|is|are)\b", regex.IGNORECASE)
+_PROSE_TOPIC_END = compile_cached(r",?\s+(?:which|that|as|and|were|was|is|are|used|cited|applied|relied|because|since"
+                                  r"|when|where|while)\b", regex.IGNORECASE)
 
 
 def _prose_topic(words: str) -> str | None:

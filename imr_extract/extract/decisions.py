@@ -79,13 +79,18 @@ def item_guideline(item: Item, doc: NormalizedText) -> Iterator[Finding]:
     if span is None:
         return
     cite = parse_guideline(span.text(doc))
-    values = {"guideline_source": cite.source, "guideline_year": cite.year, "guideline_pages": cite.pages,
+    cited = parse_citations(span.text(doc))
+    source, year = cite.source, cite.year
+    if cited and (cited[0].source, cited[0].year) != (source, year):
+        # the first cited document decides, with its own year ("MTUS Postsurgical ..., pages 22-23; MTUS Hip
+        # ... 2019": none; "ACOEM ..., which is part of the MTUS": MTUS)
+        source, year = cited[0].source, cited[0].year
+    values = {"guideline_source": source, "guideline_year": year, "guideline_pages": cite.pages,
               "guideline_document": cite.document, "guideline_section": cite.section, "guideline_work": cite.work}
     for column, value in values.items():
         if value is not None:
             rule_id = cite.rule_ids.get(column) or cite.rule_id
             yield Finding(column, value, span.start, span.end, rule_id, span.text(doc))
-    cited = parse_citations(span.text(doc))
     if cited:
         yield Finding("guideline_citations", [c.as_dict() for c in cited], span.start, span.end,
                       cited[0].rule_id or cite.rule_id or first_rule("guidelines", "citation").id, span.text(doc))
