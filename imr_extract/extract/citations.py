@@ -46,8 +46,9 @@ _ACOEM_ONLY = compile_cached(
     r"|(?:19|20)\d\d\b|Chapter\s+\d+\b)*", regex.IGNORECASE)
 _REVISION_NOTE = compile_cached(r"\(\s*(?:updated|revised|rev\.)[^)]*\)?", regex.IGNORECASE)
 _CHAPTER_WORD = compile_cached(r"\s+chapter\b", regex.IGNORECASE)
-_DOC_END = compile_cached(r",?\s*\((?:[^()]*?\s)?(?:revised|updated)\b|,\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?"
-                         r"|,?\s*\b(?:19|20)\d\d\b|[.;](?:\s|$)|\s*\Z", regex.IGNORECASE)
+_DOC_END = compile_cached(r",?\s*\((?:[^()]*?\s)?(?:revised|updated)\b|,\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b"
+                         r"|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?|,?\s*\b(?:19|20)\d\d\b|[.;](?:\s|$)|\s*\Z",
+                         regex.IGNORECASE)
 
 
 @dataclass(frozen=True)
