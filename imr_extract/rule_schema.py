@@ -105,6 +105,14 @@ def _pattern_groups(*names: str) -> Callable[[Any, dict[str, Any]], str | None]:
     return check
 
 
+def _all_groups(*names: str) -> Callable[[Any, dict[str, Any]], str | None]:
+    """A pattern key whose regex must define every one of these named groups."""
+    def check(value: Any, rule: dict[str, Any]) -> str | None:
+        missing = [n for n in names if f"(?P<{n}>" not in value]
+        return f"the pattern needs groups named {', '.join(missing)}" if missing else None
+    return check
+
+
 def _subcategory(value: Any, rule: dict[str, Any]) -> str | None:
     category = rule.get("category") or "Pharmaceuticals"
     return None if value in CATEGORIES.get(category, ()) else f"{value!r} is not a subcategory of {category}"
@@ -226,6 +234,10 @@ SCHEMAS: dict[str, KindSchema] = {
             "outcome-statement": {"outcome": Key("the outcome the statement gives", True,
                                                  choices=("upheld", "overturned")),
                                   "pattern": PATTERN},
+            "outcome-row": {"outcome": Key("the outcome the row gives when its words do not say it (else read from "
+                                           "group `outcome`)", False, choices=("upheld", "overturned")),
+                            "pattern": Key(PATTERN.meaning + "; groups `title` and `outcome`, the whole line", True,
+                                           "pattern", check_extra=_all_groups("title", "outcome"))},
             "not-a-title": {"pattern": PATTERN},
             "list-frame": {"pattern": PATTERN},
             "list-separator": {"pattern": PATTERN},
@@ -247,6 +259,8 @@ SCHEMAS: dict[str, KindSchema] = {
          "item-marker": "what opens an entry of a list of items, or the block of the rationale about one item",
          "outcome-statement": "an outcome stated in IMR terms (denial upheld, decision overturned, concur with the "
                               "non-certification); the last in an item's block decides, before any conclusion",
+         "outcome-row": "a line of a list or table naming one item and its outcome ('Upheld: X', 'X    Overturned', "
+                        "'X - Upheld')",
          "not-a-title": "what before ': Upheld' is a label, not an item's title ('Determination: Upheld')",
          "list-frame": "the words introducing a list of items written as one sentence",
          "list-separator": "what separates the items of such a sentence",

@@ -22,4 +22,5 @@ def test_section_kinds_and_their_extractors():
 
 def test_item_locators_are_tried_in_order():
     assert _names(ITEM_LOCATORS) == ["by_decision_lines", "by_determination_list", "by_issue_list",
-                                     "by_decision_sentences"]
+                                     "by_decision_sentences", "by_marked_blocks", "by_outcome_list",
+                                     "by_labelled_blocks"]

@@ -46,18 +46,19 @@ class Item:
                     {k: v.shifted(offset) for k, v in self.parts.items()})
 
 
-def _line_start(text: str, pos: int) -> int:
+def line_start(text: str, pos: int) -> int:
+    """Where the line holding ``pos`` starts."""
     return text.rfind("\n", 0, pos) + 1
 
 
-def _walk_back(text: str, line_start: int, floor: int) -> int:
+def walk_back(text: str, first_line: int, floor: int) -> int:
     """Extend a title upwards over wrapped lines until a sentence or block ends."""
-    start = line_start
+    start = first_line
     for _ in range(_MAX_TITLE_LINES - 1):
         if start <= floor:
             return floor
         prev_end = start - 1
-        prev_start = _line_start(text, prev_end)
+        prev_start = line_start(text, prev_end)
         prev = text[prev_start:prev_end].strip()
         ends_sentence = _SENTENCE_END.search(prev) and not abbreviation_before(prev, len(prev) - 1, "title")
         if not prev or ends_sentence or any(r.regex.search(prev) for r in rules_for("items", "title-stop")):
@@ -106,10 +107,10 @@ def split_items(text: str) -> list[Item]:
                         if lead is None or found.start() > lead.start():
                             lead = found
                 anchor = lead.start() if lead else floor + pm.start()
-                block_start = _walk_back(text, _line_start(text, anchor), floor)
+                block_start = walk_back(text, line_start(text, anchor), floor)
                 break
         if title_start is None:
-            title_start = _walk_back(text, _line_start(text, colon), floor)
+            title_start = walk_back(text, line_start(text, colon), floor)
             title_end = colon
             block_start = title_start
             if title_end <= title_start or not text[title_start:title_end].strip() or \

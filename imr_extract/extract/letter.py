@@ -23,6 +23,9 @@ from .locate import (
     by_decision_lines,
     by_decision_sentences,
     by_determination_list,
+    by_labelled_blocks,
+    by_marked_blocks,
+    by_outcome_list,
     by_issue_list,
     locate_items,
 )
@@ -58,7 +61,8 @@ EXTRACTORS: dict[str, tuple[Any, ...]] = {
 
 #: How the disputed items are found, tried in order: the first that decides any item wins (the layout is
 #: only a hint; each strategy recognises its own form wherever it stands).
-ITEM_LOCATORS = (by_decision_lines, by_determination_list, by_issue_list, by_decision_sentences)
+ITEM_LOCATORS = (by_decision_lines, by_determination_list, by_issue_list, by_decision_sentences, by_marked_blocks,
+                 by_outcome_list, by_labelled_blocks)
 
 #: Precedence when several sections report the same letter field: the header wins.
 SECTION_PRECEDENCE = ("header", "decision_intro", "summary", "credentials")

@@ -26,7 +26,7 @@ from ..rules import compile_cached, first_rule, rules_for
 from ..text.normalize import NormalizedText, unwrap
 from ..text.sections import Section, Sections
 from .findings import Finding
-from .items import Item, Span, labelled_parts, split_items, trimmed
+from .items import Item, Span, labelled_parts, line_start, split_items, trimmed, walk_back
 from .rationale import conclusions
 
 #: What a note about the items is (field of the note finding).
@@ -220,17 +220,27 @@ def _is_anchor(text: str, a: int, b: int, entry: Entry) -> int:
     s, _ = clean_title(rest)
     want = _folded_words(entry.title)[:_TITLE_WORDS]
     got = _folded_words(rest[s:])[:len(want)]
-    return 1 if want and got == want else 0
+    if want and got == want:
+        return 1
+    label = first_rule("items", "short-label").regex.match(rest)
+    if label and rest[:label.end()].rstrip().endswith(":"):  # "Botox: ..." opening the block of "Botox (...) 155 units"
+        words = _folded_words(rest[:label.end()])
+        title_words = set(_folded_words(entry.title))
+        if 0 < len(words) <= 3 and all(w in title_words for w in words) and any(len(w) >= 4 for w in words):
+            return 1
+    return 0
 
 
-def anchors(text: str, spans: list[tuple[int, int]], entries: list[Entry]) -> list[int | None]:
+def anchors(text: str, spans: list[tuple[int, int]], entries: list[Entry],
+            skip: set[tuple[int, int]] | None = None) -> list[int | None]:
     """Where each entry's block begins in the spans, in order (None: not found).
 
     A line opening with the entry's number or title is a candidate (its number first, when any line has
     it); where an entry has several (a list repeated above the rationale, a summary list at the end), the
     one that opens the longest stretch of text before the next candidate of any entry, within its section,
     is its block."""
-    lines = [(a, b, span_end) for s0, span_end in spans for a, b in _lines(text, s0, span_end)]
+    lines = [(a, b, span_end) for s0, span_end in spans for a, b in _lines(text, s0, span_end)
+             if not skip or (a, b) not in skip]
     kinds = [[(k, _is_anchor(text, a, b, e)) for k, (a, b, _) in enumerate(lines)] for e in entries]
     hits = [[k for k, how in found if how] for found in kinds]
     by_number = [[k for k, how in found if how == 2] for found in kinds]
@@ -510,6 +520,171 @@ def _decision_sentences(text: str, start: int, end: int) -> list[Item]:
     return items
 
 
+def by_marked_blocks(doc: NormalizedText, sections: Sections) -> list[Item]:
+    """Blocks of an issues (else rationale) section each opened by a numbered line naming one item ("Issue 1:
+    X", "Item 2 of 4 - X", "3. X"), decided by what the block states ("DECISION: The request for X is
+    medically necessary.", "the non-certification is upheld"), else its last conclusion. Numbers run 1, 2,
+    3..."""
+    text = doc.text
+    for kinds in (("issues",), ("rationale",)):
+        for section in (s for s in sections.parts if s.kind in kinds):
+            items = _marked_blocks(text, section.start, section.end)
+            if items:
+                return items
+    return []
+
+
+def _marked_blocks(text: str, start: int, end: int) -> list[Item]:
+    heads: list[tuple[int, int, str]] = []  # (line start, title text start, marker rule)
+    for a, b in _lines(text, start, end):
+        mk = _marker(text[a:b])
+        if mk is None or mk[1] == "bullet" or _marker_number(mk[0], mk[1]) != len(heads) + 1:
+            continue
+        heads.append((a, a + mk[0].end(), mk[2]))
+    items: list[Item] = []
+    for i, (a, ts, rule_id) in enumerate(heads):
+        block_end = heads[i + 1][0] if i + 1 < len(heads) else end
+        line_end = text.find("\n", ts, block_end)
+        line_end = block_end if line_end < 0 else line_end
+        statement = decided(find_statements(text, line_end, block_end))
+        if statement is None:
+            return []  # every block decides its item, or this is not the letter's form
+        cs, ce = clean_title(text[ts:line_end])
+        if ce <= cs:
+            return []
+        title = unwrap(text[ts + cs:ts + ce]).strip(" \"'")
+        items.append(Item(title, Span(ts + cs, ts + ce, rule_id), statement.outcome,
+                          Span(statement.start, statement.end, statement.rule_id),
+                          labelled_parts(text, line_end, block_end)))
+    return items
+
+
+def by_labelled_blocks(doc: NormalizedText, sections: Sections) -> list[Item]:
+    """Blocks of an issues section each made of a title line (or a few wrapped ones) and the labelled
+    guideline and rationale parts below it, with no outcome beside the title: each is decided by what its
+    block states, else its last conclusion ("The request for X is medically necessary.")."""
+    text = doc.text
+    for section in (s for s in sections.parts if s.kind == "issues"):
+        items = _labelled_blocks(text, section.start, section.end)
+        if items:
+            return items
+    return []
+
+
+def _labelled_blocks(text: str, start: int, end: int) -> list[Item]:
+    opening = [r for r in rules_for("items", "label") if r.part == "claims"] or \
+        [r for r in rules_for("items", "label") if r.part == "maximus"]
+    labels = sorted({m.start() for r in opening for m in r.regex.finditer(text, start, end)})
+    intro = next((m for r in rules_for("items", "intro") if (m := r.regex.search(text, start, end))), None)
+    floor = intro.end() if intro else start
+    heads: list[tuple[int, int]] = []  # (title start, label start)
+    for at in labels:
+        title_end = at - 1
+        if title_end <= floor:
+            return []
+        ts = walk_back(text, line_start(text, title_end), floor)
+        if not text[ts:title_end].strip():
+            return []
+        heads.append((ts, at))
+        floor = at
+    items: list[Item] = []
+    for i, (ts, at) in enumerate(heads):
+        block_end = heads[i + 1][0] if i + 1 < len(heads) else end
+        statement = decided(find_statements(text, at, block_end))
+        cs, ce = clean_title(text[ts:at])
+        if statement is None or ce <= cs:
+            return []
+        title = unwrap(text[ts + cs:ts + ce]).strip(" \"'")
+        items.append(Item(title, Span(ts + cs, ts + ce, opening[0].id), statement.outcome,
+                          Span(statement.start, statement.end, statement.rule_id),
+                          labelled_parts(text, at, block_end)))
+    return items
+
+
+def by_outcome_list(doc: NormalizedText, sections: Sections) -> list[Item]:
+    """A list or table in which every row names an item and its outcome word ("Upheld: X", "X    Overturned",
+    "X - Upheld", "X: the non-certification is upheld"), anywhere after the header; each item's guideline
+    and rationale parts are the block of the letter that opens with its number or its title."""
+    text = doc.text
+    head = sections.get("header")
+    body_start = head.end if head else 0
+    rows, every = _outcome_rows(text, body_start, len(text))
+    if not rows:
+        return []
+    if len(every) > len(rows):  # not one list but rows heading their blocks ("Upheld: X" over its parts)
+        return [Item(title, span, st.outcome, Span(st.start, st.end, st.rule_id),
+                     labelled_parts(text, b, every[i + 1][3] if i + 1 < len(every) else len(text)))
+                for i, (title, span, st, _a, b) in enumerate(every)]
+    entries = [Entry(n, title, span, a, b) for n, (title, span, _st, a, b) in enumerate(rows, start=1)]
+    listed = {(a, b) for _t, _s, _st, a, b in rows}
+    spans = [(s.outer_start, s.end) for s in sections.parts if s.kind != "header"]
+    starts = anchors(text, spans, entries, skip=listed)
+    pieces = blocks(spans, starts)
+    items = []
+    for (title, span, statement, _a, _b), piece in zip(rows, pieces, strict=False):
+        parts = labelled_parts(text, piece[0][0], piece[-1][1]) if piece else {}
+        items.append(Item(title, span, statement.outcome, Span(statement.start, statement.end, statement.rule_id),
+                          parts))
+    return items
+
+
+def _outcome_rows(text: str, start: int, end: int) -> tuple[list[tuple[str, Span, Statement, int, int]],
+                                                             list[tuple[str, Span, Statement, int, int]]]:
+    """The longest run of lines (blank lines aside) each naming an item and its outcome, and every such line."""
+    runs: list[list[tuple[str, Span, Statement, int, int]]] = [[]]
+    last_end = start
+    # only a line holding an outcome word (or the line above one) can be a row: find those in one pass
+    hits = [m.start() for m in _OUTCOME_WORD.finditer(text, start, end)]
+    if not hits:
+        return [], []
+    wanted = set()
+    for h in hits:
+        line = text.rfind("\n", start, h) + 1
+        wanted.add(line)
+        wanted.add(text.rfind("\n", start, max(start, line - 1)) + 1)
+    for a, b in _lines(text, start, end):
+        if a not in wanted:
+            if runs[-1] and text[last_end:a].strip() and a >= last_end:
+                runs.append([])
+            continue
+        if a < last_end:
+            continue  # a line of the row before (a row may wrap, or pair a title line with its outcome line)
+        row = _outcome_row(text, a, b, end)
+        if row is None:
+            if runs[-1] and text[last_end:a].strip():
+                runs.append([])
+            continue
+        if runs[-1] and text[last_end:a].strip():
+            runs.append([])
+        runs[-1].append(row)
+        last_end = row[4]
+    best = max(runs, key=len)
+    return best, [row for run in runs for row in run]
+
+
+_OUTCOME_WORD = compile_cached(r"\b(?:upheld|overturned|reversed)\b", regex.IGNORECASE)
+
+
+def _outcome_row(text: str, a: int, b: int, end: int) -> tuple[str, Span, Statement, int, int] | None:
+    for rule in rules_for("items", "outcome-row"):
+        m = rule.regex.match(text, a, min(end, b + 300))
+        if m is None or text[m.end():m.end() + 1] not in ("", "\n"):
+            continue  # a row is whole lines
+        ts, te = m.span("title")
+        mk = _marker(text[ts:te])
+        if mk:
+            ts += mk[0].end()
+        cs, ce = clean_title(text[ts:te])
+        if ce <= cs or any(r.regex.search(text, ts + cs, ts + ce) for r in rules_for("items", "not-a-title")):
+            continue  # "Determination: Upheld", "Final decision - Overturned": a label, not an item
+        os_, oe = m.span("outcome")
+        word = m.group("outcome").lower()
+        outcome = rule.outcome or ("upheld" if "upheld" in word else "overturned")
+        title = unwrap(text[ts + cs:ts + ce]).strip(" \"'")
+        return (title, Span(ts + cs, ts + ce, rule.id), Statement(os_, oe, outcome, 1, rule.id), a, max(b, m.end()))
+    return None
+
+
 #: The end of a sentence: a period, question or exclamation mark before a space, a line break or the end.
 _SENTENCE_END = compile_cached(r"[.?!](?=\s|\Z)")
 
@@ -558,16 +733,24 @@ def _names_the_item(label: str, title: str) -> bool:
 
 
 def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located:
-    """Every decided item of the letter, by the first strategy (in order) that decides any."""
+    """Every decided item of the letter, by the strategy that decides the most items (the earlier one, in
+    order, on a tie, unless it left outcomes untied and a later one did not). Each strategy reads only its
+    own form, so one that matches a letter partly (an issue list of one sentence over a summary table)
+    never hides one that reads it whole. The first strategy's items, when it finds any, are taken at once:
+    titles that end in their own outcome leave nothing for another form to add."""
     notes: list[Finding] = []
-    for strategy in strategies:
+    best: Located | None = None
+    for n, strategy in enumerate(strategies):
         found = strategy(doc, sections)
         items, more = found if isinstance(found, tuple) else (found, [])
         notes += more
-        if items:
-            return Located(items, more)
-    return Located([], notes)
+        if n == 0 and items and not more:
+            return Located(items, more)  # titles that end in their own outcome: the form is read whole
+        if items and (best is None or len(items) > len(best.items) or (best.notes and not more
+                                                                       and len(items) == len(best.items))):
+            best = Located(items, more)
+    return best if best is not None else Located([], notes)
 
 
 __all__ = ["UNDECIDED_ITEM", "UNTIED_OUTCOME", "Entry", "Located", "Section", "Statement", "anchors", "blocks",
-           "by_decision_sentences", "decided", "find_statements", "listed_entries", "locate_items"]
+           "by_decision_sentences", "by_labelled_blocks", "by_marked_blocks", "by_outcome_list", "decided", "find_statements", "listed_entries", "locate_items"]
