@@ -23,10 +23,10 @@ from .locate import (
     by_decision_lines,
     by_decision_sentences,
     by_determination_list,
+    by_issue_list,
     by_labelled_blocks,
     by_marked_blocks,
     by_outcome_list,
-    by_issue_list,
     locate_items,
 )
 

@@ -193,6 +193,9 @@ def listed_entries(text: str, start: int, end: int, rule_id: str) -> list[Entry]
         # an entry that states its own outcome ("Request 1: X" over "Determination: Upheld"): the title ends there
         stated = [s for s in find_statements(text, title_start, entry_end) if s.tier == 1 and s.start > title_start]
         title_end = stated[0].start if stated else entry_end
+        question = text.find("?", title_start, title_end)
+        if question >= 0 and text[question + 1:title_end].strip():
+            title_end = question + 1  # "Is X medically necessary?" and then another sentence: the question ends it
         a, b = clean_title(text[title_start:title_end])
         if b > a:
             ts, te = title_start + a, title_start + b
@@ -542,7 +545,7 @@ def _marked_blocks(text: str, start: int, end: int) -> list[Item]:
             continue
         heads.append((a, a + mk[0].end(), mk[2]))
     items: list[Item] = []
-    for i, (a, ts, rule_id) in enumerate(heads):
+    for i, (_a, ts, rule_id) in enumerate(heads):
         block_end = heads[i + 1][0] if i + 1 < len(heads) else end
         line_end = text.find("\n", ts, block_end)
         line_end = block_end if line_end < 0 else line_end
@@ -752,5 +755,21 @@ def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located
     return best if best is not None else Located([], notes)
 
 
-__all__ = ["UNDECIDED_ITEM", "UNTIED_OUTCOME", "Entry", "Located", "Section", "Statement", "anchors", "blocks",
-           "by_decision_sentences", "by_labelled_blocks", "by_marked_blocks", "by_outcome_list", "decided", "find_statements", "listed_entries", "locate_items"]
+__all__ = [
+    "UNDECIDED_ITEM",
+    "UNTIED_OUTCOME",
+    "Entry",
+    "Located",
+    "Section",
+    "Statement",
+    "anchors",
+    "blocks",
+    "by_decision_sentences",
+    "by_labelled_blocks",
+    "by_marked_blocks",
+    "by_outcome_list",
+    "decided",
+    "find_statements",
+    "listed_entries",
+    "locate_items",
+]
