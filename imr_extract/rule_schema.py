@@ -238,6 +238,8 @@ SCHEMAS: dict[str, KindSchema] = {
                                            "group `outcome`)", False, choices=("upheld", "overturned")),
                             "pattern": Key(PATTERN.meaning + "; groups `title` and `outcome`, the whole line", True,
                                            "pattern", check_extra=_all_groups("title", "outcome"))},
+            "outcome-frame": {"pattern": PATTERN},
+            "question-frame": {"pattern": PATTERN},
             "not-a-title": {"pattern": PATTERN},
             "list-frame": {"pattern": PATTERN},
             "list-separator": {"pattern": PATTERN},
@@ -261,6 +263,9 @@ SCHEMAS: dict[str, KindSchema] = {
                               "non-certification); the last in an item's block decides, before any conclusion",
          "outcome-row": "a line of a list or table naming one item and its outcome ('Upheld: X', 'X    Overturned', "
                         "'X - Upheld')",
+         "question-frame": "an entry that asks whether the item is medically necessary (answered elsewhere)",
+         "outcome-frame": "words stating the outcome before the item is named ('The Independent Medical Review upholds "
+                          "the denial of X')",
          "not-a-title": "what before ': Upheld' is a label, not an item's title ('Determination: Upheld')",
          "list-frame": "the words introducing a list of items written as one sentence",
          "list-separator": "what separates the items of such a sentence",

@@ -89,3 +89,112 @@ def test_a_list_that_restarts_is_read_once():
                                       "2. Cervical traction unit for home use is medically necessary.\n", 1)
     record = imr_extract.parse_text(text)
     assert [d.outcome for d in record.decisions] == ["upheld", "overturned"]
+
+
+FDL_ITEMS = HEAD + "IMR ISSUES, DECISIONS AND RATIONALES\n"
+LABELS = ("Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016.\n"
+          "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Opioids.\n")
+
+OUTCOME_FIRST = FDL_ITEMS + ("Each item follows with its outcome first.\n"
+                             "Overturned: Cervical pillow\n" + LABELS +
+                             "Decision rationale: A pillow is a small, sensible aid here. It is medically necessary.\n"
+                             "UPHELD: Tramadol 50mg #60\n" + LABELS +
+                             "Decision rationale: No gain in function is recorded. It is not medically necessary.\n")
+
+TABLE = FDL_ITEMS + ("Disputed item                         Determination\n"
+                     "Cervical pillow                       Overturned\n"
+                     "Tramadol 50mg #60                     Upheld\n\n"
+                     "Item 1 of 2 - Cervical pillow\n" + LABELS +
+                     "Decision rationale: A pillow is a small, sensible aid here.\n"
+                     "Item 2 of 2 - Tramadol 50mg #60\n" + LABELS +
+                     "Decision rationale: No gain in function is recorded.\n")
+
+CLOSING_SUMMARY = FDL_ITEMS + ("Cervical pillow\n" + LABELS +
+                               "Decision rationale: A pillow is a small, sensible aid here.\n"
+                               "Tramadol 50mg #60\n" + LABELS +
+                               "Decision rationale: No gain in function is recorded.\n\n"
+                               "SUMMARY OF DETERMINATIONS:\n"
+                               "Cervical pillow: the non-certification is overturned.\n"
+                               "Tramadol 50mg #60: the non-certification is\nupheld.\n")
+
+LABELLED_BLOCKS = FDL_ITEMS + ("The reviewer's conclusion on each item follows.\n"
+                               "Cervical pillow\n" + LABELS +
+                               "Decision rationale: A pillow is a small aid. The request for a cervical pillow is "
+                               "medically necessary.\n"
+                               "Tramadol 50mg #60\n" + LABELS +
+                               "Decision rationale: No gain is recorded. The request for tramadol is not medically "
+                               "necessary.\n")
+
+MARKED_BLOCKS = FDL_ITEMS + ("Issue 1: Cervical pillow\n" + LABELS +
+                             "Decision rationale: A pillow is a small aid.\n"
+                             "DECISION: The request for Cervical pillow is medically necessary.\n"
+                             "Issue 2: Tramadol 50mg #60\n" + LABELS +
+                             "Decision rationale: No gain is recorded.\n"
+                             "DECISION: The request for Tramadol 50mg #60 is not medically necessary.\n")
+
+QUESTIONS = """[SYNTHETIC LETTER - invented for the locator tests; not a real IMR decision]
+MEDICAL PROFESSIONAL REVIEW
+ISSUE AT DISPUTE:
+Question 1: Is a cervical pillow medically necessary?
+Question 2: Is tramadol 50mg #60 medically necessary?
+Each question is answered below.
+CASE SUMMARY:
+The injured worker is a 44-year-old woman who strained her neck on 03/03/2016.
+RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY:
+Answer to Question 1: Yes. A pillow is a small, sensible aid.
+Answer to Question 2: No. No gain in function is recorded.
+"""
+
+NOTICE = """[SYNTHETIC LETTER - invented for the locator tests; not a real IMR decision]
+MAXIMUS FEDERAL SERVICES, INC.
+Notice of Independent Medical Review Determination
+Dated: 10/01/2013
+1) The Independent Medical Review upholds the denial of a lumbar brace; the brace is not medically
+necessary and appropriate.
+2) The Independent Medical Review reverses the denial of naproxen 550mg #60; the drug is medically
+necessary and appropriate.
+INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE
+Case Summary:
+The patient is a 50 year-old male who hurt his back lifting boxes on 2/2/2012.
+"""
+
+WHETHER = """[SYNTHETIC LETTER - invented for the locator tests; not a real IMR decision]
+MAXIMUS FEDERAL SERVICES, INC.
+Notice of Independent Medical Review Determination
+Dated: 10/01/2013
+Issue 1. Whether a lumbar brace is medically necessary and appropriate.
+Issue 2. Whether naproxen 550mg #60 is medically necessary and appropriate.
+INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE
+Case Summary:
+The patient is a 50 year-old male who hurt his back lifting boxes on 2/2/2012. The brace is medically
+necessary for some patients, but not for chronic pain.
+SUMMARY OF DETERMINATIONS
+Issue 1 (a lumbar brace): not medically necessary and appropriate.
+Issue 2 (naproxen 550mg #60): medically necessary and appropriate.
+"""
+
+PAIR = [("Cervical pillow", "overturned"), ("Tramadol 50mg #60", "upheld")]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    (OUTCOME_FIRST, PAIR),
+    (TABLE, PAIR),
+    (CLOSING_SUMMARY, PAIR),
+    (LABELLED_BLOCKS, PAIR),
+    (MARKED_BLOCKS, PAIR),
+    (QUESTIONS, [("cervical pillow", "overturned"), ("tramadol 50mg #60", "upheld")]),
+    (NOTICE, [("lumbar brace", "upheld"), ("naproxen 550mg #60", "overturned")]),
+    (WHETHER, [("lumbar brace", "upheld"), ("naproxen 550mg #60", "overturned")]),
+], ids=["outcome-first", "table-then-blocks", "closing-summary", "title-over-labels", "numbered-blocks",
+        "answered-questions", "review-upholds-the-denial-of", "whether-answered-in-a-summary"])
+def test_every_outcome_form(text, want):
+    record = imr_extract.parse_text(text)
+    assert [(d.service_text, d.outcome) for d in record.decisions] == want
+
+
+@pytest.mark.parametrize("text", [OUTCOME_FIRST, TABLE, CLOSING_SUMMARY, LABELLED_BLOCKS, MARKED_BLOCKS])
+def test_each_item_keeps_its_own_guideline_and_rationale(text):
+    record = imr_extract.parse_text(text)
+    assert all(d.guideline_source == "MTUS" and d.rationale for d in record.decisions)
+    assert record.decisions[0].rationale.startswith("A pillow")
+    assert record.decisions[1].rationale.startswith("No gain")

@@ -387,18 +387,26 @@ def by_determination_list(doc: NormalizedText, sections: Sections) -> list[Item]
     rest = [(s.outer_start, s.end) for s in sections.parts if s.outer_start >= top]
     starts = anchors(text, rest, [e for e, _ in entries]) if rest else [None] * len(entries)
     pieces = blocks(rest, starts) if rest else [[] for _ in entries]
+    rest_lines = [(a, b) for s0, s1 in rest for a, b in _lines(text, s0, s1)]
     items = []
-    for (entry, statement), piece in zip(entries, pieces, strict=False):
+    for (entry, stated), piece in zip(entries, pieces, strict=False):
+        statement = stated
+        if statement is None:  # a question: a later line with its number answers it, else its block
+            summary = [st for a, b in rest_lines if _is_anchor(text, a, b, entry) == 2
+                       for st in find_statements(text, a, b)[-1:]]
+            statement = summary[-1] if summary else decided([x for a, b in piece for x in find_statements(text, a, b)])
+            if statement is None:
+                return []
         parts = labelled_parts(text, piece[0][0], piece[-1][1]) if piece else {}
         items.append(Item(entry.title, entry.title_span, statement.outcome,
                           Span(statement.start, statement.end, statement.rule_id), parts))
     return items
 
 
-def _determination_entries(text: str, start: int, end: int) -> list[tuple[Entry, Statement]]:
+def _determination_entries(text: str, start: int, end: int) -> list[tuple[Entry, Statement | None]]:
     lines = _lines(text, start, end)
     marked = [(a, b, mk) for a, b in lines if (mk := _marker(text[a:b])) and mk[1] != "bullet"]
-    out: list[tuple[Entry, Statement]] = []
+    out: list[tuple[Entry, Statement | None]] = []
     seen: set[int] = set()
     for i, (a, _b, (m, numbering, rule_id)) in enumerate(marked):
         number = _marker_number(m, numbering)
@@ -407,10 +415,31 @@ def _determination_entries(text: str, start: int, end: int) -> list[tuple[Entry,
         stop = marked[i + 1][0] if i + 1 < len(marked) else end
         gap = text.find("\n\n", a, stop)
         stop = stop if gap < 0 else gap
-        statement = decided(find_statements(text, a + m.end(), stop))
-        if statement is None:
+        question = _first(rules_for("items", "question-frame"), text, a + m.end(), stop)
+        if question is not None and question.start() == a + m.end():
+            # "Issue 1. Whether X is medically necessary and appropriate.": asked here, answered further down
+            ts = question.end()
+            sentence = _SENTENCE_END.search(text, ts, stop)
+            raw = text[ts:sentence.end() if sentence else stop]
+            cs, ce = clean_title(raw)
+            if ce > cs:
+                seen.add(number)
+                out.append((Entry(len(out) + 1, unwrap(raw[cs:ce]).strip(" \"'"), Span(ts + cs, ts + ce, rule_id),
+                                  a, stop), None))
             continue
-        ts, te = a + m.end(), statement.start
+        found = find_statements(text, a + m.end(), stop)
+        if not found:
+            continue
+        # the entry states its outcome once, right after its title: the first statement (an explicit one on
+        # the same line preferred); what follows it (a notice's closing words) is not the entry's
+        line_end = text.find("\n", found[0].end, stop)
+        line_end = stop if line_end < 0 else line_end
+        same_line = [x for x in found if x.start < line_end]
+        statement = next((x for x in same_line if x.tier == 1), same_line[0])
+        ts, te = a + m.end(), min(x.start for x in same_line)
+        framed = _subject_frame(text, ts, stop)
+        if framed is not None:  # "The Independent Medical Review upholds the denial of X; the service is ..."
+            ts, te = framed
         cs, ce = clean_title(text[ts:te])
         if ce <= cs:
             continue
@@ -419,6 +448,21 @@ def _determination_entries(text: str, start: int, end: int) -> list[tuple[Entry,
         out.append((Entry(len(out) + 1, unwrap(text[ts + cs:ts + ce]).strip(" \"'"), title_span, a, stop),
                     statement))
     return out
+
+
+def _subject_frame(text: str, start: int, stop: int) -> tuple[int, int] | None:
+    """(start, end) of the item named after a framing that states the outcome first ("The Independent Medical
+    Review upholds the denial of X; ..."): from the frame's end to the clause's end."""
+    for rule in rules_for("items", "outcome-frame"):
+        m = rule.regex.match(text, start, stop)
+        if m:
+            end = _CLAUSE_END.search(text, m.end(), stop)
+            return m.end(), end.start() if end else stop
+    return None
+
+
+#: Where the item named after an outcome-first frame ends: a semicolon, a sentence's end, a comma clause.
+_CLAUSE_END = compile_cached(r";|\.(?:\s|$)|,\s+(?:which|the\s+\w+\s+is)\b")
 
 
 def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], list[Finding]]:
@@ -442,9 +486,17 @@ def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], 
     guide_pieces = cut_for_items(text, guide_spans, entries) if guide else [[] for _ in entries]
     items, notes = [], []
     tied: set[tuple[int, int]] = set()
+    region_lines = [(a, b) for s0, s1 in region for a, b in _lines(text, s0, s1)]
     for entry, piece, gpiece in zip(entries, pieces, guide_pieces, strict=False):
         statements = [s for a, b in piece for s in find_statements(text, a, b)]
         statement = decided(statements)
+        # a line opening with the item's number and stating its outcome ("Issue 1 (X): not medically
+        # necessary", a closing summary) decides over the discussion
+        summary = [st for a, b in region_lines if _is_anchor(text, a, b, entry) == 2
+                   for st in find_statements(text, a, b)[-1:] if _marker(text[a:b]) is not None]
+        if summary and (statement is None or summary[-1].start > statement.start):
+            statement = summary[-1]
+            statements.append(statement)
         tied.update((s.start, s.end) for s in statements)
         if statement is None:
             notes.append(Finding(UNDECIDED_ITEM, entry.title, entry.title_span.start, entry.title_span.end,
