@@ -799,12 +799,16 @@ def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located
         found = strategy(doc, sections)
         items, more = found if isinstance(found, tuple) else (found, [])
         notes += more
-        if n == 0 and items and not more:
-            return Located(items, more)  # titles that end in their own outcome: the form is read whole
+        if n == 0 and items and not more:  # titles that end in their own outcome: the form is read whole
+            return Located(_with_guidelines(doc.text, items, sections), more)
         if items and (best is None or len(items) > len(best.items) or (best.notes and not more
                                                                        and len(items) == len(best.items))):
             best = Located(items, more)
-    return best if best is not None else Located([], notes)
+    if best is None:
+        return Located([], notes)
+    if any("maximus" not in it.parts for it in best.items):  # a section of guidelines, cut by the items
+        best = Located(_with_guidelines(doc.text, best.items, sections), best.notes)
+    return best
 
 
 __all__ = [
