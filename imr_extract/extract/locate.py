@@ -79,6 +79,8 @@ def find_statements(text: str, start: int, end: int) -> list[Statement]:
         for m in rule.regex.finditer(text, start, end):
             found.append(Statement(m.start(), m.end(), rule.outcome, 1, rule.id))
     for m, value, rule_id in conclusions(text, start, end):
+        if _ASKED.match(text, m.end()):
+            continue  # "Is X medically necessary?" asks; it does not conclude
         found.append(Statement(m.start(), m.end(), "upheld" if value == "not_medically_necessary" else "overturned",
                                2, rule_id))
     found.sort(key=lambda s: (s.start, s.tier, -s.end))
@@ -88,6 +90,9 @@ def find_statements(text: str, start: int, end: int) -> list[Statement]:
             continue
         kept.append(s)
     return kept
+
+
+_ASKED = compile_cached(r"[ \t]*(?:and\s+appropriate)?[ \t]*\?")
 
 
 def decided(statements: list[Statement]) -> Statement | None:
@@ -549,10 +554,12 @@ def _decision_sentences(text: str, start: int, end: int) -> list[Item]:
         stop = _SENTENCE_END.search(text, ts, min(end, b + 400))
         sentence_end = stop.end() if stop else b
         found = conclusions(text, ts, sentence_end)
-        if len(found) != 1 or found[0][0].start() <= ts:
-            continue
+        if len(found) != 1 or found[0][0].start() <= ts or text[sentence_end - 1:sentence_end] == "?":
+            continue  # one conclusion, after the title, in a sentence that is not a question
         m, value, rule_id = found[0]
         title_end = m.start()
+        stated = [x.start for x in find_statements(text, ts, title_end) if x.tier == 1 and x.start > ts]
+        title_end = min(stated, default=title_end)  # "X" over "Determination: Yes, medically necessary."
         for rule in rules_for("items", "title-trim"):
             cut = rule.regex.search(text, ts, title_end)
             if cut and cut.end() == title_end:
@@ -645,8 +652,10 @@ def _labelled_blocks(text: str, start: int, end: int) -> list[Item]:
     items: list[Item] = []
     for i, (ts, at) in enumerate(heads):
         block_end = heads[i + 1][0] if i + 1 < len(heads) else end
-        statement = decided(find_statements(text, at, block_end))
-        cs, ce = clean_title(text[ts:at])
+        above = find_statements(text, ts, at)  # "X" over "Determination: Yes, medically necessary. ..."
+        statement = decided(above + find_statements(text, at, block_end))
+        title_end = min([x.start for x in above if x.start > ts] or [at])
+        cs, ce = clean_title(text[ts:title_end])
         if statement is None or ce <= cs:
             return []
         title = unwrap(text[ts + cs:ts + ce]).strip(" \"'")
