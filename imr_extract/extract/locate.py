@@ -784,8 +784,9 @@ def _strip_title(text: str, bounds: tuple[int, int], title: str, rule_id: str) -
         pos = q.end() if q else pos
     else:
         label = first_rule("items", "short-label").regex.match(text, pos, b)
-        if label and _names_the_item(text[pos:label.end()], title):
-            pos = label.end()
+        if label and _names_the_item(text[pos:label.end()], title) and not any(
+                r.regex.search(text, pos, label.end()) for r in rules_for("guidelines", "citation")):
+            pos = label.end()  # never "Decision based on MTUS ..., Section(s):" taken for a label
     return trimmed(text, pos, b, rule_id)
 
 
