@@ -187,8 +187,9 @@ def _cut_after_qualifier(text: str, raw: list[tuple[int, int]], qualifier, looku
 
 def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, int]]:
     """A piece cut at "and" where both sides are diagnoses: at its last "and" (the end of a comma list), or, for a
-    list of one piece, at each "and" not inside a "with ..." phrase, not after a shared modifier, both sides two
-    words or more, and the piece not itself an ICD-10-CM title."""
+    list of one piece, at each "and" not inside a "with ..." phrase (after one, only before a diagnosis of two
+    words or more), not after a shared modifier, both sides two words or more, and the piece not itself an
+    ICD-10-CM title."""
     from .icd import lookup
 
     if _completes_title(text, s, e, lookup, need_comma=False):
@@ -201,6 +202,11 @@ def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, in
     for m in ands:
         left, right = text[pos:m.start()], text[m.end():e]
         if regex.search(r"\bwith\b", left, regex.IGNORECASE) and not last_only:
+            # "A with B and C": C of two words or more is a diagnosis of its own ("... with radiculopathy and
+            # chronic low back pain"); one word may belong to the "with" phrase, so the entry stays whole
+            if len(right.split()) >= 2 and not _AND.search(right) and not modifier.search(text, pos, m.start()):
+                out.append((pos, m.start()))
+                pos = m.end()
             break
         if modifier.search(text, pos, m.start()):
             continue
