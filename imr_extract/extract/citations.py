@@ -21,7 +21,8 @@ _SECTION_LABEL = compile_cached(r"\bSection\(?s?\)?\s*:?\s*", regex.IGNORECASE)
 _SECTION_LABEL_COLON = compile_cached(r"\bSection\(?s?\)?\s*:\s*", regex.IGNORECASE)
 _PAGE_LABEL = compile_cached(r",?\s*\b(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)\s*:?\s*\d", regex.IGNORECASE)
 _NOTE_AFTER = compile_cached(r",?\s*\(?\b(?:updated|revised|last\s+updated)\b", regex.IGNORECASE)
-_LEADING_NOTE = compile_cached(r"[\s,]*\(\s*(?:updated|revised|rev\.)[^)]*\)", regex.IGNORECASE)
+_LEADING_NOTE = compile_cached(r"[\s,]*(?:\(\s*(?:updated|revised|rev\.)[^)]*\)"
+                               r"|(?:last\s+)?(?:updated|revised)\s+\d{1,2}(?:/\d{1,2})?/\d{2,4}\s*,)", regex.IGNORECASE)
 #: Where the topics printed after an ODG chapter end: a revision note, a label, a year, the sentence's end.
 _TOPICS_END = compile_cached(r",\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b|,?\s*\bSection\(?s?\)?"
                             r"|,?\s*\bPage\(?s?\)?|,?\s*\(?(?:updated|revised)\b|,?\s*\b(?:19|20)\d\d\b|\.(?:\s|$)|\s*\Z",
@@ -45,9 +46,12 @@ _ACOEM_ONLY = compile_cached(
     r"|Occupational\s+Medicine\b|Practice\b|Guidelines?\b|\d+(?:st|nd|rd|th)\b|Second\b|Third\b|Ed(?:ition\b|\.)"
     r"|(?:19|20)\d\d\b|Chapter\s+\d+\b)*", regex.IGNORECASE)
 _REVISION_NOTE = compile_cached(r"\(\s*(?:updated|revised|rev\.)[^)]*\)?", regex.IGNORECASE)
+_CHAPTER_NUMBER = compile_cached(r"\bChapter\s+\d", regex.IGNORECASE)
 _CHAPTER_WORD = compile_cached(r"\s+chapter\b", regex.IGNORECASE)
 _DOC_END = compile_cached(r",?\s*\((?:[^()]*?\s)?(?:revised|updated)\b|,\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b"
-                         r"|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?|,?\s*\b(?:19|20)\d\d\b|[.;](?:\s|$)|\s*\Z",
+                         r"|,?\s*\bSection\(?s?\)?|,?\s*\bPage\(?s?\)?|,?\s*\b(?:accessed|retrieved|viewed)\b"
+                         r"|,?\s*\b\d{1,2}/(?:\d{1,2}/)?(?:19|20)\d\d\b|,?\s*\b(?:19|20)\d\d\b"
+                         r"|(?<!\b(?-i:[A-Z]))\.(?:\s|$)|;(?:\s|$)|\s*\Z",
                          regex.IGNORECASE)
 
 
@@ -221,7 +225,7 @@ def _prose_topic(words: str) -> str | None:
 
 #: What may stand between a chapter and its topic: "Guidelines", the edition "(2004)", "Chapter 9", "(Effective July
 #: 18, 2009)", in any order.
-_TOPIC_LEAD = compile_cached(r"\A\W*(?:(?:Guidelines?\b|\(?(?:19|20)\d\d\)?|Chapter\s+\d+\b"
+_TOPIC_LEAD = compile_cached(r"\A\W*(?:(?:Guidelines?\b|\(?(?:(?:MTUS|ACOEM)\s+)?(?:19|20)\d\d\)?|Chapter\s+\d+\b"
                             r"|\(?(?:Effective|Updated|Revised)\b[^)]*\))\W*)*", regex.IGNORECASE)
 
 
@@ -229,7 +233,7 @@ _PAGE_NUMBERS = r"\d+(?:\s*[-\u2013]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-\u2013]\s*\d
 _PAGE_WORD = r",?\s*\b(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)\s*:?\s*"
 #: A page label and its numbers; then another topic with its own pages after it.
 _PAGES_GROUP = compile_cached(_PAGE_WORD + _PAGE_NUMBERS, regex.IGNORECASE)
-_NEXT_TOPIC = compile_cached(r"\s*[,;]?\s*(?:and\s+)?(?P<topic>(?-i:[A-Z])[^,;.]{1,80}?)" + _PAGE_WORD + _PAGE_NUMBERS,
+_NEXT_TOPIC = compile_cached(r"\s*[,;]?\s*(?:and\s+)?(?P<topic>(?-i:[A-Z])[^;.]{1,80}?)" + _PAGE_WORD + _PAGE_NUMBERS,
                              regex.IGNORECASE)
 
 
@@ -249,6 +253,9 @@ def _unlabelled_topics(rest: str) -> tuple[str, ...]:
     first = _PAGES_GROUP.match(following)
     pos = first.end() if first else len(following)
     while (m := _NEXT_TOPIC.match(following, pos)) is not None:
+        if any(r.regex.search(m.group("topic")) for r in rules_for("guidelines", "mention")) \
+                or _CHAPTER_NUMBER.search(m.group("topic")):
+            break  # "...; ACOEM Chapter 7, Independent Medical Examinations, page 127": another document
         topics.append(m.group("topic"))
         pos = m.end()
     return tuple(t for t in topics if t and not regex.fullmatch(r"[\d\s(),]*", t)
