@@ -799,7 +799,7 @@ def _names_the_item(label: str, title: str) -> bool:
 
 def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located:
     """Every decided item of the letter, by the strategy that decides the most items (the earlier one, in
-    order, on a tie, unless it left outcomes untied and a later one did not). Each strategy reads only its
+    order, on a tie; its notes on untied outcomes are kept). Each strategy reads only its
     own form, so one that matches a letter partly (an issue list of one sentence over a summary table)
     never hides one that reads it whole. The first strategy's items, when it finds any, are taken at once:
     titles that end in their own outcome leave nothing for another form to add."""
@@ -811,8 +811,7 @@ def locate_items(doc: NormalizedText, sections: Sections, strategies) -> Located
         notes += more
         if n == 0 and items and not more:  # titles that end in their own outcome: the form is read whole
             return Located(_with_guidelines(doc.text, items, sections), more)
-        if items and (best is None or len(items) > len(best.items) or (best.notes and not more
-                                                                       and len(items) == len(best.items))):
+        if items and (best is None or len(items) > len(best.items)):
             best = Located(items, more)
     if best is None:
         return Located([], notes)
