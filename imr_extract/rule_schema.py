@@ -420,6 +420,7 @@ SCHEMAS: dict[str, KindSchema] = {
             "stop": {"pattern": PATTERN},
             "list-end": {"pattern": PATTERN},
             "standalone": {"pattern": PATTERN},
+            "condition-end": {"pattern": PATTERN},
             "code-title": {},
         },
         {"cue": "words that introduce diagnoses (never part of one)",
@@ -429,6 +430,8 @@ SCHEMAS: dict[str, KindSchema] = {
          "stop": "where an entry's sentence turns to something else",
          "list-end": "where the whole list ends before its sentence does",
          "standalone": "a one-word diagnosis that shares no site with its neighbour, so an 'and' beside it separates",
+         "condition-end": "a 'with ...' phrase ending in a condition ('with myelopathy'): an 'and' after it may start "
+                          "another diagnosis",
          "code-title": "the ICD-10-CM title match that gives a diagnosis its code (no pattern: the code set decides)"}),
     "debris": KindSchema(
         "Page-break debris removed by the normalizer.", {

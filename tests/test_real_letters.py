@@ -44,6 +44,23 @@ def test_accuracy_against_shared_gold(real_run, shared_dir):
     assert ev.letters == 64
     assert ev.invented == 0, f"{ev.invented} invented value(s):\n{report}"
     assert accuracy >= MIN_ACCURACY, f"overall accuracy {accuracy:.4f} < {MIN_ACCURACY}:\n{report}"
+    # every letter of the development set is right today: any new miss is a regression
+    assert ev.letters_perfect == 64, report
+
+
+def test_analytic_fields_against_shared_gold(real_run, shared_dir):
+    """Diagnoses (recall and precision), category and drug against real-extra.json, every one right: a
+    regression here once went unnoticed because only the core fields were scored."""
+    _, records = real_run
+    path = shared_dir / "expected" / "real-extra.json"
+    if not path.exists():
+        pytest.skip("no real-extra.json in the shared folder")
+    ev = evaluate_records(records, load_gold(path))
+    found, expected, correct, output = ev.diagnoses
+    report = ev.report(verbose=True)
+    assert ev.letters == 64
+    assert (found, correct) == (expected, output), f"diagnoses {found}/{expected}, {correct}/{output}:\n{report}"
+    assert ev.correct == ev.total, report
 
 
 #: Known extractor bugs, by letter: {stem: pytest.mark.xfail(strict=True, reason=...)}; empty when none.

@@ -202,9 +202,11 @@ def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, in
     for m in ands:
         left, right = text[pos:m.start()], text[m.end():e]
         if regex.search(r"\bwith\b", left, regex.IGNORECASE) and not last_only:
-            # "A with B and C": C of two words or more is a diagnosis of its own ("... with radiculopathy and
-            # chronic low back pain"); one word may belong to the "with" phrase, so the entry stays whole
-            if len(right.split()) >= 2 and not _AND.search(right) and not modifier.search(text, pos, m.start()):
+            # "A with B and C": where B ends in a condition, C of two words or more is a diagnosis of its own
+            # ("... with radiculopathy and chronic low back pain"); else C shares B's noun or belongs to the
+            # "with" phrase ("with lateral recess and foraminal stenosis"), and the entry stays whole
+            condition = first_rule("diagnoses", "condition-end").regex
+            if len(right.split()) >= 2 and not _AND.search(right) and condition.search(text, pos, m.start()):
                 out.append((pos, m.start()))
                 pos = m.end()
             break
