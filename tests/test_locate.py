@@ -173,6 +173,22 @@ Issue 1 (a lumbar brace): not medically necessary and appropriate.
 Issue 2 (naproxen 550mg #60): medically necessary and appropriate.
 """
 
+PIPE_TABLE = QUESTIONS.replace("""Question 1: Is a cervical pillow medically necessary?
+Question 2: Is tramadol 50mg #60 medically necessary?
+Each question is answered below.""", """| No. | Requested treatment/service | Determination |
+| 1 | Cervical pillow | Overturned |
+| 2 | Tramadol 50mg #60 | Upheld |""").replace("Answer to Question 1: Yes. ", "").replace("Answer to Question 2: No. ", "")
+
+DETERMINATION_BELOW = FDL_ITEMS + ("Cervical pillow\nDetermination: Overturned\n" + LABELS +
+                                   "Decision rationale: A pillow is a small, sensible aid here.\n"
+                                   "Tramadol 50mg #60\nDetermination: Upheld\n" + LABELS +
+                                   "Decision rationale: No gain in function is recorded.\n")
+
+UR_FRAME = NOTICE.replace("The Independent Medical Review upholds the denial of a lumbar brace;",
+                          "The Utilization Review non-certification of the request for a lumbar brace is upheld;").replace(
+    "The Independent Medical Review reverses the denial of naproxen 550mg #60;",
+    "The Utilization Review non-certification of the request for naproxen 550mg #60 is overturned;")
+
 PAIR = [("Cervical pillow", "overturned"), ("Tramadol 50mg #60", "upheld")]
 
 
@@ -185,8 +201,12 @@ PAIR = [("Cervical pillow", "overturned"), ("Tramadol 50mg #60", "upheld")]
     (QUESTIONS, [("cervical pillow", "overturned"), ("tramadol 50mg #60", "upheld")]),
     (NOTICE, [("lumbar brace", "upheld"), ("naproxen 550mg #60", "overturned")]),
     (WHETHER, [("lumbar brace", "upheld"), ("naproxen 550mg #60", "overturned")]),
+    (PIPE_TABLE, PAIR),
+    (DETERMINATION_BELOW, PAIR),
+    (UR_FRAME, [("lumbar brace", "upheld"), ("naproxen 550mg #60", "overturned")]),
 ], ids=["outcome-first", "table-then-blocks", "closing-summary", "title-over-labels", "numbered-blocks",
-        "answered-questions", "review-upholds-the-denial-of", "whether-answered-in-a-summary"])
+        "answered-questions", "review-upholds-the-denial-of", "whether-answered-in-a-summary", "pipe-table",
+        "determination-line-below-the-title", "ur-non-certification-of-the-request-for"])
 def test_every_outcome_form(text, want):
     record = imr_extract.parse_text(text)
     assert [(d.service_text, d.outcome) for d in record.decisions] == want

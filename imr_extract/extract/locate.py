@@ -462,7 +462,10 @@ def _subject_frame(text: str, start: int, stop: int) -> tuple[int, int] | None:
         m = rule.regex.match(text, start, stop)
         if m:
             end = _CLAUSE_END.search(text, m.end(), stop)
-            return m.end(), end.start() if end else stop
+            clause_end = end.start() if end else stop
+            # "... of the request for X is overturned; ...": the item ends where its outcome is stated
+            stated = [x.start for x in find_statements(text, m.end(), clause_end) if x.start > m.end()]
+            return m.end(), min(stated, default=clause_end)
     return None
 
 
