@@ -22,7 +22,7 @@ _SECTION_LABEL_COLON = compile_cached(r"\bSection\(?s?\)?\s*:\s*", regex.IGNOREC
 _PAGE_LABEL = compile_cached(r",?\s*\b(?:Page\(?s?\)?|pages?|pgs?\.?|pp\.)\s*:?\s*\d", regex.IGNORECASE)
 _NOTE_AFTER = compile_cached(r",?\s*\(?\b(?:updated|revised|last\s+updated)\b", regex.IGNORECASE)
 _LEADING_NOTE = compile_cached(r"[\s,]*(?:\(\s*(?:updated|revised|rev\.)[^)]*\)"
-                               r"|(?:last\s+)?(?:updated|revised)\s+\d{1,2}(?:/\d{1,2})?/\d{2,4}\s*,)",
+                               r"|(?:last\s+)?(?:updated|revised)\s+(?:\d{1,2}(?:/\d{1,2})?/)?\d{2,4}\s*,)",
                                regex.IGNORECASE)
 #: Where the topics printed after an ODG chapter end: a revision note, a label, a year, the sentence's end.
 _TOPICS_END = compile_cached(r",\s*(?:Revised|Updated|Last\s+updated|Rev\.)\b|,?\s*\bSection\(?s?\)?"
