@@ -1,19 +1,31 @@
 """Find the disputed items and their outcomes by what the letter says, whatever its layout.
 
-Three strategies are tried in order; the first that decides items wins (the layout is only a hint):
+Each strategy reads one form; they are tried in order (letter.ITEM_LOCATORS) and the one that decides the
+most items wins, the earlier on a tie; the first one's items are taken at once (titles that end in their
+own outcome leave nothing to add). The layout is only a hint.
 
-1. **Decision lines**: a title ending in its outcome ("<title>: Upheld") in an issues or rationale section.
+1. **Decision lines**: a title ending in its outcome ("<title>: Upheld", the outcome or a labelled
+   "Determination: Upheld" on the line below) in an issues or rationale section.
 2. **Determination list**: a numbered list near the top in which every entry states its own outcome
-   ("1) MAXIMUS ... has determined the request for X is not medically necessary", "Item 1 - X /
-   Determination: ...").
+   ("1) MAXIMUS ... has determined the request for X is not medically necessary", "The Independent Medical
+   Review upholds the denial of X", "The Utilization Review non-certification of the request for X is
+   overturned"), or asks about it ("Whether X is medically necessary") and a later numbered line answers.
 3. **Issue list and outcome statements**: the items listed under the issue at dispute (numbered, bulleted,
    one per line or in one sentence), each tied to the block of the rationale that discusses it (a line
-   opening with its number or its title), whose outcome is the last explicit outcome statement of the block
-   ("DETERMINATION: Upheld", "the decision of the Claims Administrator is overturned", "I concur with the
-   non-certification"), else the block's last conclusion on medical necessity.
+   opening with its number, its title or a short label naming it), whose outcome is a numbered summary
+   line, else the last explicit outcome statement of the block ("DETERMINATION: Upheld", "Answer to
+   Question 2: Yes", "I concur with the non-certification"), else the block's last conclusion.
+4. **Decision sentences**: numbered lines that each open with one sentence deciding an item ("1. X is not
+   medically necessary and appropriate.").
+5. **Numbered blocks**: blocks opened by numbered lines ("Issue 1: X", "Item 2 of 4 - X") decided by what
+   they state.
+6. **Outcome rows**: a list or table whose rows name an item and its outcome ("Upheld: X", "X    Overturned",
+   "| 2 | X | Upheld |", "X: the non-certification is upheld"), or such rows heading their blocks.
+7. **Labelled blocks**: title lines over labelled guideline and rationale parts, decided by their conclusion.
 
-Every phrase is a rule of patterns/items.yaml. Outcomes the letter states but that no item took, and listed
-items that no outcome decided, are reported as notes (the audit turns them into error findings).
+A conclusion inside a question ("Is X medically necessary?") decides nothing. Every phrase is a rule of
+patterns/items.yaml. Outcomes the letter states but that no item took, and listed items that no outcome
+decided, are reported as notes (the audit turns them into error findings).
 """
 from __future__ import annotations
 
