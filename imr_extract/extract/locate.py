@@ -29,7 +29,7 @@ decided, are reported as notes (the audit turns them into error findings).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -409,9 +409,8 @@ def by_determination_list(doc: NormalizedText, sections: Sections) -> list[Item]
     for (entry, stated), piece in zip(entries, pieces, strict=False):
         statement = stated
         if statement is None:  # a question: a later line with its number answers it, else its block
-            summary = [st for a, b in rest_lines if _is_anchor(text, a, b, entry) == 2
-                       for st in find_statements(text, a, b)[-1:]]
-            statement = summary[-1] if summary else decided([x for a, b in piece for x in find_statements(text, a, b)])
+            statement = _numbered_statement(text, rest_lines, entry) or \
+                decided([x for a, b in piece for x in find_statements(text, a, b)])
             if statement is None:
                 return []
         parts = labelled_parts(text, piece[0][0], piece[-1][1]) if piece else {}
@@ -467,6 +466,13 @@ def _determination_entries(text: str, start: int, end: int) -> list[tuple[Entry,
     return out
 
 
+def _numbered_statement(text: str, lines: list[tuple[int, int]], entry: Entry) -> Statement | None:
+    """The outcome stated on the last of ``lines`` that opens with the entry's number ("Issue 1 (X): not
+    medically necessary", a closing summary), if any."""
+    found = [st for a, b in lines if _is_anchor(text, a, b, entry) == 2 for st in find_statements(text, a, b)[-1:]]
+    return found[-1] if found else None
+
+
 def _subject_frame(text: str, start: int, stop: int) -> tuple[int, int] | None:
     """(start, end) of the item named after a framing that states the outcome first ("The Independent Medical
     Review upholds the denial of X; ..."): from the frame's end to the clause's end."""
@@ -512,10 +518,9 @@ def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], 
         statement = decided(statements)
         # a line opening with the item's number and stating its outcome ("Issue 1 (X): not medically
         # necessary", a closing summary) decides over the discussion
-        summary = [st for a, b in region_lines if _is_anchor(text, a, b, entry) == 2
-                   for st in find_statements(text, a, b)[-1:] if _marker(text[a:b]) is not None]
-        if summary and (statement is None or summary[-1].start > statement.start):
-            statement = summary[-1]
+        summary = _numbered_statement(text, region_lines, entry)
+        if summary and (statement is None or summary.start > statement.start):
+            statement = summary
             statements.append(statement)
         tied.update((s.start, s.end) for s in statements)
         if statement is None:
@@ -541,17 +546,24 @@ def by_issue_list(doc: NormalizedText, sections: Sections) -> tuple[list[Item], 
     return items, notes
 
 
+def _first_section_read(doc: NormalizedText, sections: Sections,
+                        read: Callable[[str, int, int], list[Item]],
+                        kinds: Sequence[str] = ("issues", "rationale")) -> list[Item]:
+    """The items ``read`` finds in the first section (issues sections first, then rationale ones) where it
+    finds any."""
+    for kind in kinds:
+        for section in (s for s in sections.parts if s.kind == kind):
+            items = read(doc.text, section.start, section.end)
+            if items:
+                return items
+    return []
+
+
 def by_decision_sentences(doc: NormalizedText, sections: Sections) -> list[Item]:
     """Numbered lines of an issues (else rationale) section that each open with one sentence deciding an
     item ("1. Lidoderm 5% patches #30 is not medically necessary and appropriate."), the guideline and
     rationale parts of each below it, up to the next. Numbers run 1, 2, 3... or the list is not taken."""
-    text = doc.text
-    for kinds in (("issues",), ("rationale",)):
-        for section in (s for s in sections.parts if s.kind in kinds):
-            items = _decision_sentences(text, section.start, section.end)
-            if items:
-                return items
-    return []
+    return _first_section_read(doc, sections, _decision_sentences)
 
 
 def _decision_sentences(text: str, start: int, end: int) -> list[Item]:
@@ -602,13 +614,7 @@ def by_marked_blocks(doc: NormalizedText, sections: Sections) -> list[Item]:
     X", "Item 2 of 4 - X", "3. X"), decided by what the block states ("DECISION: The request for X is
     medically necessary.", "the non-certification is upheld"), else its last conclusion. Numbers run 1, 2,
     3..."""
-    text = doc.text
-    for kinds in (("issues",), ("rationale",)):
-        for section in (s for s in sections.parts if s.kind in kinds):
-            items = _marked_blocks(text, section.start, section.end)
-            if items:
-                return items
-    return []
+    return _first_section_read(doc, sections, _marked_blocks)
 
 
 def _marked_blocks(text: str, start: int, end: int) -> list[Item]:
@@ -640,12 +646,7 @@ def by_labelled_blocks(doc: NormalizedText, sections: Sections) -> list[Item]:
     """Blocks of an issues section each made of a title line (or a few wrapped ones) and the labelled
     guideline and rationale parts below it, with no outcome beside the title: each is decided by what its
     block states, else its last conclusion ("The request for X is medically necessary.")."""
-    text = doc.text
-    for section in (s for s in sections.parts if s.kind == "issues"):
-        items = _labelled_blocks(text, section.start, section.end)
-        if items:
-            return items
-    return []
+    return _first_section_read(doc, sections, _labelled_blocks, ("issues",))
 
 
 def _labelled_blocks(text: str, start: int, end: int) -> list[Item]:
@@ -718,22 +719,16 @@ def _outcome_rows(text: str, start: int, end: int) -> tuple[list[tuple[str, Span
         return [], []
     wanted = set()
     for h in hits:
-        line = text.rfind("\n", start, h) + 1
+        line = max(start, line_start(text, h))
         wanted.add(line)
-        wanted.add(text.rfind("\n", start, max(start, line - 1)) + 1)
+        wanted.add(max(start, line_start(text, line - 1)) if line > start else line)
     for a, b in _lines(text, start, end):
-        if a not in wanted:
-            if runs[-1] and text[last_end:a].strip() and a >= last_end:
-                runs.append([])
-            continue
-        if a < last_end:
-            continue  # a line of the row before (a row may wrap, or pair a title line with its outcome line)
+        if a < last_end or a not in wanted:
+            continue  # no outcome word near, or a line of the row before (a row may wrap over lines)
         row = _outcome_row(text, a, b, end)
         if row is None:
-            if runs[-1] and text[last_end:a].strip():
-                runs.append([])
             continue
-        if runs[-1] and text[last_end:a].strip():
+        if runs[-1] and text[last_end:a].strip():  # other text since the last row: a new run
             runs.append([])
         runs[-1].append(row)
         last_end = row[4]
