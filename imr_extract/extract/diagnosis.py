@@ -195,6 +195,7 @@ def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, in
     if _completes_title(text, s, e, lookup, need_comma=False):
         return [(s, e)]
     modifier = first_rule("diagnoses", "modifier").regex
+    condition = first_rule("diagnoses", "condition-end").regex
     ands = list(_AND.finditer(text, s, e))
     if last_only:
         ands = ands[-1:]
@@ -205,7 +206,6 @@ def _and_split(text: str, s: int, e: int, last_only: bool) -> list[tuple[int, in
             # "A with B and C": where B ends in a condition, C of two words or more is a diagnosis of its own
             # ("... with radiculopathy and chronic low back pain"); else C shares B's noun or belongs to the
             # "with" phrase ("with lateral recess and foraminal stenosis"), and the entry stays whole
-            condition = first_rule("diagnoses", "condition-end").regex
             if len(right.split()) >= 2 and not _AND.search(right) and condition.search(text, pos, m.start()):
                 out.append((pos, m.start()))
                 pos = m.end()

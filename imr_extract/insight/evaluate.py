@@ -113,17 +113,25 @@ def _citation_key(c: Any) -> tuple:
             frozenset(fold_text(x) for x in sections))
 
 
+def _same_number(expected: Any, got: Any) -> bool:
+    try:
+        return float(expected) == float(got)
+    except (TypeError, ValueError):
+        return False
+
+
+def _same_flag(expected: Any, got: Any) -> bool:
+    return (str(expected).lower() in ("true", "1")) == (str(got).lower() in ("true", "1"))
+
+
 def values_match(name: str, expected: Any, got: Any) -> bool:
     """Whether ``got`` matches the expected value of ``name`` the way FIELDS.md compares them (two empties match)."""
     if _empty(expected) or _empty(got):
         return _empty(expected) and _empty(got)
     if name in NUMERIC:
-        try:
-            return float(expected) == float(got)
-        except (TypeError, ValueError):
-            return False
+        return _same_number(expected, got)
     if name == "reviewer_board_certified":
-        return (str(expected).lower() in ("true", "1")) == (str(got).lower() in ("true", "1"))
+        return _same_flag(expected, got)
     if name in LISTS:
         return {fold_text(x) for x in _as_list(expected)} == {fold_text(x) for x in _as_list(got)}
     if name == "guideline_pages":
@@ -162,12 +170,9 @@ def values_equal(name: str, expected: Any, got: Any) -> bool:
         return _empty(expected) and _empty(got)
     kind = _column_types().get(name, "string")
     if kind == "int":
-        try:
-            return float(expected) == float(got)
-        except (TypeError, ValueError):
-            return False
+        return _same_number(expected, got)
     if kind == "bool":
-        return (str(expected).lower() in ("true", "1")) == (str(got).lower() in ("true", "1"))
+        return _same_flag(expected, got)
     if kind == "date":
         return str(expected)[:10] == str(got)[:10]
     if kind == "citations":
