@@ -52,6 +52,21 @@ def letter_lines(text: str) -> list[str]:
     return [line for line in normalize(split_text_pages(text)).text.split("\n") if line.strip()]
 
 
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF file holding ``objects`` (object 1 the catalog) with a correct cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def render_letter_pdf(text: str, path: Path, encrypt=None) -> Path:
     """Print a text letter into a PDF with reportlab: one letter line per PDF line, a new page every 55 lines."""
     from reportlab.pdfbase.pdfmetrics import stringWidth

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import seed_paths
+from conftest import raw_pdf, seed_paths
 from imr_extract.cli.main import main as cli
 from imr_extract.io import inputs
 from imr_extract.io.inputs import expand
@@ -277,27 +277,13 @@ def test_a_10000_entry_zip_gives_10000_rows(tmp_path):
     assert summary.errors_by_kind == {"empty_file": 10_000}
 
 
-def _raw_pdf(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 _CONTENT = b"BT /F1 12 Tf 72 700 Td (Page one of a damaged file) Tj ET"
 _PAGE_TAIL = [b"<< /Length %d >>\nstream\n" % len(_CONTENT) + _CONTENT + b"\nendstream",
               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
 
 
 def cyclic_page_tree() -> bytes:
-    return _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
+    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
                      b"/Resources << /Font << /F1 5 0 R >> >> >>", *_PAGE_TAIL])
 
@@ -310,7 +296,7 @@ def deep_page_tree(depth: int = 5000) -> bytes:
     page = depth + 2
     objs.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
                 b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (page - 1, page + 1, page + 2))
-    return _raw_pdf(objs + _PAGE_TAIL)
+    return raw_pdf(objs + _PAGE_TAIL)
 
 
 @pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])

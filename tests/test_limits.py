@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import render_letter_pdf, seed_paths
+from conftest import raw_pdf, render_letter_pdf, seed_paths
 from imr_extract.io.inputs import expand
 from imr_extract.run.batch import RunSettings, run
 
@@ -40,15 +40,7 @@ def bomb_pdf(path: Path, inflated_mb: int) -> Path:
             b"/Resources << /Font << /F1 5 0 R >> >> >>",
             b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    path.write_bytes(bytes(out))
+    path.write_bytes(raw_pdf(objs))
     return path
 
 
